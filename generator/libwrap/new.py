@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -86,14 +87,17 @@ def _ask_missing(values: dict[str, Any], *, interactive: bool) -> None:
             raise UsageError(msg)
 
 
+@functools.cache
 def stage_module() -> ModuleType:
     """The template's staging script, so prebuilt prefixes are checked by the same rules as the build."""
+    name = "libwrap._template_stage"
     path = template_dir() / "{{cookiecutter.name}}" / "cmake" / "libwrap_stage.py"
-    spec = importlib.util.spec_from_file_location("libwrap_stage", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:  # pragma: no cover - the template ships with libwrap
         msg = f"cannot load {path}; reinstall libwrap"
         raise UsageError(msg)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the file executes
     spec.loader.exec_module(module)
     return module
 

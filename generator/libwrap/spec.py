@@ -83,7 +83,7 @@ def default_requirement(name: str, version: str, abi_upper: str = "") -> str:
     """``name>=version,<next ABI break``: 0.x breaks on minor releases, later ones on major releases."""
     parsed = Version(version)
     if not abi_upper:
-        major, minor = (parsed.release + (0,))[:2]
+        major, minor = (*parsed.release, 0)[:2]
         abi_upper = f"0.{minor + 1}" if major == 0 else f"{major + 1}"
     return f"{name}>={parsed.public},<{abi_upper}"
 

@@ -62,10 +62,10 @@ function(libwrap_prepare_source out_var)
 
   # Extract once per archive content; a tarball normally holds one top-level directory.
   set(tree "${work}/${actual}")
-  if(NOT EXISTS "${tree}/.libwrap-extracted")
+  if(NOT EXISTS "${tree}.done")
     file(REMOVE_RECURSE "${tree}")
     file(ARCHIVE_EXTRACT INPUT "${archive}" DESTINATION "${tree}")
-    file(TOUCH "${tree}/.libwrap-extracted")
+    file(TOUCH "${tree}.done")
   endif()
   file(GLOB entries LIST_DIRECTORIES true "${tree}/*")
   list(LENGTH entries count)
@@ -149,9 +149,11 @@ macro(libwrap_stage prefix source_dir out)
   set(LIBWRAP_IMPORT_LIBRARY "")
   set(LIBWRAP_LINK_FILES "")
   if(UNIX AND NOT APPLE AND NOT LIBWRAP_PRIMARY_SONAME STREQUAL "lib${LIBWRAP_LINK_NAME}.so")
-    # Wheels cannot hold the lib<name>.so symlink; a one-line linker script does its job for -l<name>.
-    file(WRITE "${out}/link/lib${LIBWRAP_LINK_NAME}.so" "INPUT(${LIBWRAP_PRIMARY_SONAME})\n")
-    set(LIBWRAP_LINK_FILES "${out}/link/lib${LIBWRAP_LINK_NAME}.so")
+    # Wheels cannot hold the lib<name>.so symlink; for -l<name> the linker also tries lib<name>.a
+    # and reads a non-archive there as a linker script. Named .a, not .so, so that tools which
+    # open every *.so in a wheel as ELF (abi3audit) do not trip on it.
+    file(WRITE "${out}/link/lib${LIBWRAP_LINK_NAME}.a" "INPUT(${LIBWRAP_PRIMARY_SONAME})\n")
+    set(LIBWRAP_LINK_FILES "${out}/link/lib${LIBWRAP_LINK_NAME}.a")
   endif()
 endmacro()
 

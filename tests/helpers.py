@@ -1,0 +1,111 @@
+"""Helpers for the test layers: run commands, build and install wheels, find other CPythons."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from libwrap.render import generate_project
+from libwrap.spec import ProviderSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run(*cmd: str | os.PathLike[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
+    """Run a command; on failure show its output in the test report."""
+    proc = subprocess.run([os.fspath(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc.stdout
+
+
+def pip_wheel(project: Path, out: Path, *config: str) -> Path:
+    """Build one wheel with the test environment's build tools (no isolation: fast, offline)."""
+    out.mkdir(parents=True, exist_ok=True)
+    settings = [f"-C{c}" for c in config]
+    run(sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q", "-w", out, *settings, project)
+    wheels = sorted(out.glob("*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+def failing_wheel_build(project: Path, out: Path, *config: str) -> str:
+    """Build a wheel that must fail; returns its output with whitespace folded (CMake wraps messages)."""
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-w", str(out), *(f"-C{c}" for c in config), str(project)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert proc.returncode != 0, "the build was expected to fail"
+    assert list(out.glob("*.whl")) == []
+    return " ".join((proc.stdout + proc.stderr).split())
+
+
+def install_target(wheel: Path, target: Path) -> Path:
+    """``pip install --target``: a site directory of its own, as users put on PYTHONPATH."""
+    run(sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", target, wheel)
+    return target
+
+
+def python_with(paths: list[Path], code: str, python: str = sys.executable) -> subprocess.CompletedProcess[str]:
+    """Run CODE in a fresh interpreter that sees only PATHS (besides the stdlib)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYENV_VERSION"))}
+    env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
+    env["PYTHONNOUSERSITE"] = "1"
+    return subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+
+def make_tarball(directory: Path, out: Path) -> Path:
+    """A release-style tarball: one top-level directory."""
+    with tarfile.open(out, "w:gz") as tar:
+        tar.add(directory, arcname=f"{directory.name}-src")
+    return out
+
+
+def wheel_names(wheel: Path) -> set[str]:
+    with zipfile.ZipFile(wheel) as zf:
+        return set(zf.namelist())
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A generated, built provider: its project, wheel and the library it wraps."""
+
+    name: str
+    project: Path
+    wheel: Path
+    soname: str
+    init_symbol: str
+
+
+def cmake_install(source: Path, prefix: Path, build: Path) -> Path:
+    run("cmake", "-S", source, "-B", build, "-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_INSTALL_PREFIX={prefix}")
+    run("cmake", "--build", build)
+    run("cmake", "--install", build)
+    return prefix
+
+
+def generate_and_build(tmp: Path, spec: ProviderSpec, *config: str) -> Path:
+    project = generate_project(spec, tmp / "project")
+    return pip_wheel(project, tmp / "dist", *config)
+
+
+WRAPDEMO = {"version": "1.2.3", "init_symbol": "wrapdemo_init", "init_returns": "str"}
+
+
+def pyenv_pythons() -> dict[str, str | None]:
+    """CPython 3.9-3.13 executables from pyenv (None where a minor version is missing)."""
+    found: dict[str, str | None] = {f"3.{minor}": None for minor in range(9, 14)}
+    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    versions = Path(root) / "versions"
+    for minor in found:
+        candidates = sorted(versions.glob(f"{minor}.*/bin/python{minor}")) if versions.is_dir() else []
+        exe = candidates[-1] if candidates else shutil.which(f"python{minor}")
+        found[minor] = str(exe) if exe else None
+    return found

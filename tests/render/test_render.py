@@ -1,0 +1,109 @@
+"""Render the template with many option sets; check the text, not a build."""
+
+from __future__ import annotations
+
+import itertools
+import py_compile
+import sys
+from pathlib import Path
+
+import pytest
+
+from libwrap.render import generate_project
+from libwrap.spec import BUILDS, INIT_RETURNS, ProviderSpec
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SOURCES = {"cmake": FIXTURES / "wrapdemo", "autotools": FIXTURES / "autodemo", "prebuilt": FIXTURES / "wrapdemo"}
+
+EXPECTED_FILES = {
+    ".github/workflows/wheels.yml",
+    ".gitignore",
+    "CMakeLists.txt",
+    "README.md",
+    "cmake/Config.cmake.in",
+    "cmake/LibwrapLibrary.cmake",
+    "cmake/libwrap.json.in",
+    "cmake/libwrap_stage.py",
+    "cmake/pkgconfig.pc.in",
+    "pyproject.toml",
+    "src/{name}/__init__.py",
+    "src/{name}/__main__.py",
+    "src/{name}/_init.c",
+    "src/{name}/_init.pyi",
+    "src/{name}/py.typed",
+    "tests/smoke/smoke.c",
+    "tests/test_provider.py",
+}
+
+
+def render(tmp_path: Path, **changes: object) -> Path:
+    values: dict[str, object] = {"name": "demo", "version": "1.2.3", "init_symbol": "demo_init"}
+    values.update(changes)
+    values.setdefault("source", str(SOURCES[str(values.get("build", "cmake"))]))
+    return generate_project(ProviderSpec(**values), tmp_path)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("build", "returns"), list(itertools.product(BUILDS, INIT_RETURNS)))
+def test_every_option_set_renders_cleanly(tmp_path: Path, build: str, returns: str) -> None:
+    project = render(tmp_path, build=build, init_returns=returns, soname="libdemo.so.7", build_args=("-DA=1", "-DB=2"))
+    files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
+    assert files == {f.format(name="demo") for f in EXPECTED_FILES}
+    for path in project.rglob("*"):
+        if path.is_file() and path.name != "wheels.yml":
+            text = path.read_text(encoding="utf-8")
+            assert "{{" not in text, path
+            assert "{%" not in text, path
+    for path in project.rglob("*.py"):
+        py_compile.compile(str(path), doraise=True)
+    cmake = (project / "CMakeLists.txt").read_text(encoding="utf-8")
+    assert f'set(LIBWRAP_BUILD "{build}" CACHE' in cmake
+    assert 'set(LIBWRAP_SONAME "libdemo.so.7")' in cmake
+    assert 'set(LIBWRAP_BUILD_ARGS "-DA=1;-DB=2" CACHE' in cmake
+    declaration = {"void": "extern void demo_init(void);", "int": "extern int demo_init(void);", "str": "extern const char *demo_init(void);"}
+    assert declaration[returns] in (project / "src/demo/_init.c").read_text(encoding="utf-8")
+
+
+def test_pyproject_declares_abi3_and_entry_points(tmp_path: Path) -> None:
+    project = render(tmp_path, cmake_package="Demo", pkgconfig_name="demo-blas", license_expression="MIT")
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["name"] == "demo"
+    assert data["project"]["version"] == "1.2.3"
+    assert data["project"]["requires-python"] == ">=3.9"
+    assert data["project"]["license"] == "MIT"
+    assert data["project"]["entry-points"] == {
+        "pkg_config": {"demo-blas": "demo.lib.pkgconfig"},
+        "cmake.root": {"Demo": "demo"},
+        "cmake.prefix": {"demo": "demo"},
+    }
+    assert data["tool"]["scikit-build"]["wheel"]["py-api"] == "cp39"
+    assert "auditwheel repair" in data["tool"]["cibuildwheel"]["linux"]["repair-wheel-command"]
+    requires = data["build-system"]["requires"]
+    assert any(r.startswith("scikit-build-core") for r in requires)
+    assert any(r.startswith("pyelftools") for r in requires)
+
+
+def test_requirement_is_baked_in(tmp_path: Path) -> None:
+    project = render(tmp_path, version="0.3.29")
+    init = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
+    assert '_REQUIREMENT = "demo>=0.3.29,<0.4"' in init
+    assert '__version__ = "0.3.29"' in init
+
+
+def test_workflow_keeps_github_expressions(tmp_path: Path) -> None:
+    workflow = (render(tmp_path) / ".github/workflows/wheels.yml").read_text(encoding="utf-8")
+    assert "${{ matrix.os }}" in workflow
+    assert "pypa/cibuildwheel" in workflow
+    for runner in ("ubuntu-latest", "macos-14", "windows-latest"):
+        assert runner in workflow
+
+
+def test_unsafe_name_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="import name"):
+        render(tmp_path / "out", name="../evil")
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,107 @@
+"""``libwrap new`` on bad input: one clear line, exit code 2, nothing written."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from libwrap.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+WRAPDEMO = str(FIXTURES / "wrapdemo")
+OK = ["--source", WRAPDEMO, "--version", "1.2.3", "--init-symbol", "wrapdemo_init", "--no-input"]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else b"" for p in sorted(root.rglob("*"))}
+
+
+def prepare(root: Path, case: str) -> None:
+    """Put what a case needs on disk before the command runs."""
+    if case == "existing":
+        (root / "demo").mkdir()
+        (root / "demo" / "keep.txt").write_text("precious", encoding="utf-8")
+    elif case == "file-output":
+        (root / "out").write_text("not a directory", encoding="utf-8")
+    elif case == "empty-prefix":
+        (root / "prefix" / "lib").mkdir(parents=True)
+    elif case == "no-cmakelists":
+        (root / "src").mkdir()
+        (root / "src" / "main.c").write_text("int x;\n", encoding="utf-8")
+    elif case == "not-archive":
+        (root / "notes.txt").write_text("hello", encoding="utf-8")
+
+
+BAD_CASES = [
+    ("keyword", ["class", *OK], "keyword"),
+    ("stdlib", ["json", *OK], "standard-library"),
+    ("dots", ["../x", *OK], "import name"),
+    ("absolute", ["/tmp/x", *OK], "import name"),
+    ("empty", ["", *OK], "empty"),
+    ("dash", ["my-lib", *OK], "import name"),
+    ("existing", ["demo", *OK], "not empty; pass --force"),
+    ("file-output", ["demo", "-o", "out", *OK], "is a file"),
+    ("missing-source", ["demo", "--source", "missing/dir", "--version", "1", "--init-symbol", "f", "--no-input"], "does not exist"),
+    ("bad-sha", ["demo", *OK, "--sha256", "1234"], "64 hexadecimal"),
+    ("bad-soname", ["demo", *OK, "--soname", "wrapdemo.so"], "lib<name>.so"),
+    ("bad-symbol", ["demo", "--source", WRAPDEMO, "--version", "1", "--init-symbol", "1x", "--no-input"], "C identifier"),
+    ("bad-version", ["demo", "--source", WRAPDEMO, "--version", "v-one", "--init-symbol", "f", "--no-input"], "PEP 440"),
+    ("no-source", ["demo", "--version", "1", "--init-symbol", "f", "--no-input"], "--source is required"),
+    ("no-symbol", ["demo", "--source", WRAPDEMO, "--version", "1", "--no-input"], "--init-symbol is required"),
+    ("unknown-preset", ["demo", "--preset", "nope", *OK], "unknown preset"),
+    ("empty-prefix", ["demo", "--build", "prebuilt", "--source", "prefix", "--version", "1", "--init-symbol", "f", "--no-input"], "no ELF shared library"),
+    ("no-cmakelists", ["demo", "--source", "src", "--version", "1", "--init-symbol", "f", "--no-input"], "no CMakeLists.txt"),
+    ("no-configure", ["demo", "--build", "autotools", *OK], "no configure script"),
+    ("not-archive", ["demo", "--source", "notes.txt", "--version", "1", "--init-symbol", "f", "--no-input"], "neither a directory nor an archive"),
+    ("bad-arg", ["demo", *OK, "--cmake-arg=-DX=a;b"], "semicolon"),
+]
+
+
+@pytest.mark.parametrize(("case", "argv", "words"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_bad_input(clean_cwd: Path, capsys: pytest.CaptureFixture[str], case: str, argv: list[str], words: str) -> None:
+    prepare(clean_cwd, case)
+    before = snapshot(clean_cwd)
+    assert main(["new", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("libwrap new: error: ")
+    assert words in err
+    assert snapshot(clean_cwd) == before
+
+
+def test_prebuilt_prefix_must_export_the_init_symbol(
+    clean_cwd: Path, wrapdemo_prefix: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["new", "demo", "--build", "prebuilt", "--source", str(wrapdemo_prefix), "--version", "1.2.3"]
+    assert main([*argv, "--init-symbol", "not_there", "--no-input"]) == 2
+    assert "no library exports the init symbol 'not_there'" in capsys.readouterr().err
+    assert list(clean_cwd.iterdir()) == []
+    assert main([*argv, "--init-symbol", "wrapdemo_init", "--no-input"]) == 0
+    assert (clean_cwd / "demo" / "pyproject.toml").is_file()
+
+
+def test_force_replaces_only_the_target(clean_cwd: Path) -> None:
+    (clean_cwd / "demo").mkdir()
+    (clean_cwd / "demo" / "stale.txt").write_text("old", encoding="utf-8")
+    (clean_cwd / "sibling.txt").write_text("keep", encoding="utf-8")
+    assert main(["new", "demo", *OK, "--force"]) == 0
+    assert not (clean_cwd / "demo" / "stale.txt").exists()
+    assert (clean_cwd / "sibling.txt").read_text(encoding="utf-8") == "keep"
+    assert sorted(p.name for p in clean_cwd.iterdir()) == ["demo", "sibling.txt"]
+
+
+def test_preset_file_supplies_values(clean_cwd: Path) -> None:
+    tarball = FIXTURES / "wrapdemo" / "LICENSE"  # any file: only its hash is recorded here
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    preset = clean_cwd / "wrapdemo.toml"
+    preset.write_text(
+        f'version = "1.2.3"\nsource = "https://example.org/wrapdemo-1.2.3.tar.gz"\nsha256 = "{digest}"\n'
+        'init_symbol = "wrapdemo_init"\ninit_returns = "str"\ncmake_package = "WrapDemo"\n',
+        encoding="utf-8",
+    )
+    assert main(["new", "wrapdemo", "--preset", str(preset), "--no-input", "-o", "out"]) == 0
+    cmakelists = (clean_cwd / "out" / "wrapdemo" / "CMakeLists.txt").read_text(encoding="utf-8")
+    assert f'set(LIBWRAP_DEFAULT_SHA256 "{digest}")' in cmakelists
+    assert 'set(LIBWRAP_CMAKE_PACKAGE "WrapDemo")' in cmakelists
