@@ -28,11 +28,24 @@ def run(*cmd: str | os.PathLike[str], cwd: Path | None = None, env: dict[str, st
     return proc.stdout
 
 
-def pip_wheel(project: Path, out: Path, *config: str) -> Path:
+def pip_wheel(project: Path, out: Path, *config: str, env: dict[str, str] | None = None) -> Path:
     """Build one wheel with the test environment's build tools (no isolation: fast, offline)."""
     out.mkdir(parents=True, exist_ok=True)
     settings = [f"-C{c}" for c in config]
-    run(sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q", "-w", out, *settings, project)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-build-isolation",
+        "--no-deps",
+        "-q",
+        "-w",
+        out,
+        *settings,
+        project,
+        env=env,
+    )
     wheels = sorted(out.glob("*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -40,7 +53,18 @@ def pip_wheel(project: Path, out: Path, *config: str) -> Path:
 
 def failing_wheel_build(project: Path, out: Path, *config: str) -> str:
     """Build a wheel that must fail; returns its output with whitespace folded (CMake wraps messages)."""
-    cmd = [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-w", str(out), *(f"-C{c}" for c in config), str(project)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-build-isolation",
+        "--no-deps",
+        "-w",
+        str(out),
+        *(f"-C{c}" for c in config),
+        str(project),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode != 0, "the build was expected to fail"
     assert list(out.glob("*.whl")) == []

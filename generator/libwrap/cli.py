@@ -24,7 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"libwrap {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module in SUBCOMMANDS.items():
-        module.configure_parser(commands.add_parser(name, help=module.HELP, description=module.HELP, allow_abbrev=False))
+        module.configure_parser(
+            commands.add_parser(name, help=module.HELP, description=module.HELP, allow_abbrev=False)
+        )
     return parser
 
 

@@ -29,22 +29,51 @@ REQUIRED = {
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME", help="import and distribution name of the provider")
-    parser.add_argument("-o", "--output-dir", type=Path, default=Path(), metavar="DIR", help="where NAME/ is created (default: .)")
-    parser.add_argument("--preset", help=f"library preset: {', '.join(presets.available()) or 'none'}, or a .toml file (default: NAME if it names one)")
-    parser.add_argument("--source", metavar="URL|PATH", help="URL, source directory, tarball, or install prefix for --build prebuilt")
+    parser.add_argument(
+        "-o", "--output-dir", type=Path, default=Path(), metavar="DIR", help="where NAME/ is created (default: .)"
+    )
+    parser.add_argument(
+        "--preset",
+        help=f"library preset: {', '.join(presets.available()) or 'none'}, or a .toml file (default: NAME if it names one)",
+    )
+    parser.add_argument(
+        "--source", metavar="URL|PATH", help="URL, source directory, tarball, or install prefix for --build prebuilt"
+    )
     parser.add_argument("--sha256", metavar="HEX", help="expected sha256 of the downloaded or local archive")
     parser.add_argument("--build", choices=BUILDS, help="how to build the library (default: cmake)")
     parser.add_argument("--soname", help="rename the library's SONAME in the wheel (default: keep upstream's)")
     parser.add_argument("--init-symbol", metavar="SYMBOL", help="exported function that _init calls at import")
-    parser.add_argument("--init-returns", choices=INIT_RETURNS, help="what the init symbol returns; exposed as NAME._init.init_result (default: void)")
+    parser.add_argument(
+        "--init-returns",
+        choices=INIT_RETURNS,
+        help="what the init symbol returns; exposed as NAME._init.init_result (default: void)",
+    )
     parser.add_argument("--version", dest="lib_version", metavar="VERSION", help="library (and wheel) version")
-    parser.add_argument("--cmake-arg", "--configure-arg", dest="build_args", action="append", metavar="ARG",
-                        help="argument for the library's build, repeatable; write --cmake-arg=-DOPT=ON")
+    parser.add_argument(
+        "--cmake-arg",
+        "--configure-arg",
+        dest="build_args",
+        action="append",
+        metavar="ARG",
+        help="argument for the library's build, repeatable; write --cmake-arg=-DOPT=ON",
+    )
     parser.add_argument("--cmake-package", help="CMake package name for find_package (default: NAME)")
     parser.add_argument("--pkgconfig-name", help="pkg-config module name (default: NAME)")
-    parser.add_argument("--abi-upper", metavar="VERSION", help="first version that breaks the ABI (default: next major, or next minor for 0.x)")
-    parser.add_argument("--license-file", dest="license_files", action="append", metavar="GLOB", help="licence file glob in the source tree, repeatable")
-    parser.add_argument("--license", dest="license_expression", metavar="SPDX", help="SPDX licence expression of the library")
+    parser.add_argument(
+        "--abi-upper",
+        metavar="VERSION",
+        help="first version that breaks the ABI (default: next major, or next minor for 0.x)",
+    )
+    parser.add_argument(
+        "--license-file",
+        dest="license_files",
+        action="append",
+        metavar="GLOB",
+        help="licence file glob in the source tree, repeatable",
+    )
+    parser.add_argument(
+        "--license", dest="license_expression", metavar="SPDX", help="SPDX licence expression of the library"
+    )
     parser.add_argument("--no-input", action="store_true", help="never prompt; missing values are an error")
     parser.add_argument("--force", action="store_true", help="overwrite a non-empty NAME/ directory")
 

@@ -53,7 +53,9 @@ def validate_name(name: str) -> str:
         msg = "the project name is empty; pass a name such as 'openblas'"
         raise UsageError(msg)
     if not name.isidentifier() or not name.isascii():
-        msg = f"{name!r} is not a valid Python import name; use lowercase letters, digits and underscores (e.g. 'mylib')"
+        msg = (
+            f"{name!r} is not a valid Python import name; use lowercase letters, digits and underscores (e.g. 'mylib')"
+        )
         raise UsageError(msg)
     try:
         canonicalize_name(name, validate=True)
@@ -119,7 +121,9 @@ class ProviderSpec:
             try:
                 Version(self.abi_upper)
             except InvalidVersion:
-                msg = f"abi_upper {self.abi_upper!r} is not a version; use the first release that breaks the ABI, e.g. 2"
+                msg = (
+                    f"abi_upper {self.abi_upper!r} is not a version; use the first release that breaks the ABI, e.g. 2"
+                )
                 raise UsageError(msg) from None
         if self.build not in BUILDS:
             msg = f"unknown build {self.build!r}; use one of {', '.join(BUILDS)}"
@@ -145,7 +149,11 @@ class ProviderSpec:
             if value and not _CMAKE_NAME.fullmatch(value):
                 msg = f"{label} {value!r} is not a valid name; use letters, digits, '_', '.', '+' or '-'"
                 raise UsageError(msg)
-        for label, value in (("description", self.description), ("license", self.license_expression), *(("license file", p) for p in self.license_files)):
+        for label, value in (
+            ("description", self.description),
+            ("license", self.license_expression),
+            *(("license file", p) for p in self.license_files),
+        ):
             if _UNSAFE_TEXT.search(value):
                 msg = f"{label} {value!r} contains a quote, backslash, semicolon, '$' or control character; remove them"
                 raise UsageError(msg)
@@ -174,7 +182,9 @@ class ProviderSpec:
             msg = f"--source {self.source} has no CMakeLists.txt; use --build autotools or --build prebuilt for this source"
             raise UsageError(msg)
         if path.is_dir() and self.build == "autotools" and not (path / "configure").is_file():
-            msg = f"--source {self.source} has no configure script; run ./autogen.sh there first, or pick another --build"
+            msg = (
+                f"--source {self.source} has no configure script; run ./autogen.sh there first, or pick another --build"
+            )
             raise UsageError(msg)
 
     def context(self, libwrap_version: str) -> dict[str, str]:
@@ -183,7 +193,8 @@ class ProviderSpec:
         return {
             "name": self.name,
             "version": self.version,
-            "description": self.description or f"The {self.name} shared library, packaged once for every wheel that links to it",
+            "description": self.description
+            or f"The {self.name} shared library, packaged once for every wheel that links to it",
             "build": self.build,
             "source": source,
             "sha256": self.sha256.lower(),

@@ -64,7 +64,11 @@ def test_every_option_set_renders_cleanly(tmp_path: Path, build: str, returns: s
     assert f'set(LIBWRAP_BUILD "{build}" CACHE' in cmake
     assert 'set(LIBWRAP_SONAME "libdemo.so.7")' in cmake
     assert 'set(LIBWRAP_BUILD_ARGS "-DA=1;-DB=2" CACHE' in cmake
-    declaration = {"void": "extern void demo_init(void);", "int": "extern int demo_init(void);", "str": "extern const char *demo_init(void);"}
+    declaration = {
+        "void": "extern void demo_init(void);",
+        "int": "extern int demo_init(void);",
+        "str": "extern const char *demo_init(void);",
+    }
     assert declaration[returns] in (project / "src/demo/_init.c").read_text(encoding="utf-8")
 
 

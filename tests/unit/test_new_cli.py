@@ -43,18 +43,42 @@ BAD_CASES = [
     ("dash", ["my-lib", *OK], "import name"),
     ("existing", ["demo", *OK], "not empty; pass --force"),
     ("file-output", ["demo", "-o", "out", *OK], "is a file"),
-    ("missing-source", ["demo", "--source", "missing/dir", "--version", "1", "--init-symbol", "f", "--no-input"], "does not exist"),
+    (
+        "missing-source",
+        ["demo", "--source", "missing/dir", "--version", "1", "--init-symbol", "f", "--no-input"],
+        "does not exist",
+    ),
     ("bad-sha", ["demo", *OK, "--sha256", "1234"], "64 hexadecimal"),
     ("bad-soname", ["demo", *OK, "--soname", "wrapdemo.so"], "lib<name>.so"),
-    ("bad-symbol", ["demo", "--source", WRAPDEMO, "--version", "1", "--init-symbol", "1x", "--no-input"], "C identifier"),
-    ("bad-version", ["demo", "--source", WRAPDEMO, "--version", "v-one", "--init-symbol", "f", "--no-input"], "PEP 440"),
+    (
+        "bad-symbol",
+        ["demo", "--source", WRAPDEMO, "--version", "1", "--init-symbol", "1x", "--no-input"],
+        "C identifier",
+    ),
+    (
+        "bad-version",
+        ["demo", "--source", WRAPDEMO, "--version", "v-one", "--init-symbol", "f", "--no-input"],
+        "PEP 440",
+    ),
     ("no-source", ["demo", "--version", "1", "--init-symbol", "f", "--no-input"], "--source is required"),
     ("no-symbol", ["demo", "--source", WRAPDEMO, "--version", "1", "--no-input"], "--init-symbol is required"),
     ("unknown-preset", ["demo", "--preset", "nope", *OK], "unknown preset"),
-    ("empty-prefix", ["demo", "--build", "prebuilt", "--source", "prefix", "--version", "1", "--init-symbol", "f", "--no-input"], "no ELF shared library"),
-    ("no-cmakelists", ["demo", "--source", "src", "--version", "1", "--init-symbol", "f", "--no-input"], "no CMakeLists.txt"),
+    (
+        "empty-prefix",
+        ["demo", "--build", "prebuilt", "--source", "prefix", "--version", "1", "--init-symbol", "f", "--no-input"],
+        "no ELF shared library",
+    ),
+    (
+        "no-cmakelists",
+        ["demo", "--source", "src", "--version", "1", "--init-symbol", "f", "--no-input"],
+        "no CMakeLists.txt",
+    ),
     ("no-configure", ["demo", "--build", "autotools", *OK], "no configure script"),
-    ("not-archive", ["demo", "--source", "notes.txt", "--version", "1", "--init-symbol", "f", "--no-input"], "neither a directory nor an archive"),
+    (
+        "not-archive",
+        ["demo", "--source", "notes.txt", "--version", "1", "--init-symbol", "f", "--no-input"],
+        "neither a directory nor an archive",
+    ),
     ("bad-arg", ["demo", *OK, "--cmake-arg=-DX=a;b"], "semicolon"),
 ]
 

@@ -59,7 +59,12 @@ def test_url_detection() -> None:
 
 
 def spec(**changes: object) -> ProviderSpec:
-    values: dict[str, object] = {"name": "demo", "version": "1.0", "source": "https://example.org/demo-1.0.tar.gz", "init_symbol": "demo_init"}
+    values: dict[str, object] = {
+        "name": "demo",
+        "version": "1.0",
+        "source": "https://example.org/demo-1.0.tar.gz",
+        "init_symbol": "demo_init",
+    }
     values.update(changes)
     return ProviderSpec(**values)  # type: ignore[arg-type]
 

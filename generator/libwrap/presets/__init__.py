@@ -17,10 +17,24 @@ else:
 __all__ = ["PRESET_KEYS", "available", "find_preset", "load_preset"]
 
 # The keys a preset may set: ProviderSpec fields minus the name.
-PRESET_KEYS = frozenset({
-    "version", "source", "sha256", "build", "soname", "init_symbol", "init_returns", "build_args",
-    "cmake_package", "pkgconfig_name", "abi_upper", "license_files", "license_expression", "description",
-})
+PRESET_KEYS = frozenset(
+    {
+        "version",
+        "source",
+        "sha256",
+        "build",
+        "soname",
+        "init_symbol",
+        "init_returns",
+        "build_args",
+        "cmake_package",
+        "pkgconfig_name",
+        "abi_upper",
+        "license_files",
+        "license_expression",
+        "description",
+    }
+)
 LIST_KEYS = frozenset({"build_args", "license_files"})
 
 
@@ -59,7 +73,11 @@ def load_preset(preset: str) -> dict[str, Any]:
         msg = f"{origin} has unknown keys {', '.join(unknown)}; allowed: {', '.join(sorted(PRESET_KEYS))}"
         raise UsageError(msg)
     for key, value in data.items():
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value) if key in LIST_KEYS else isinstance(value, str)
+        ok = (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+            if key in LIST_KEYS
+            else isinstance(value, str)
+        )
         if not ok:
             kind = "a list of strings" if key in LIST_KEYS else "a string"
             msg = f"{origin}: {key} must be {kind}; fix the file"

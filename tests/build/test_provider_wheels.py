@@ -1,0 +1,181 @@
+"""Build real provider wheels through every --build kind and check what is inside."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from libwrap.elf import DynamicInfo, read_dynamic_stream
+from libwrap.render import generate_project
+from libwrap.spec import ProviderSpec
+
+from ..helpers import (
+    FIXTURES,
+    WRAPDEMO,
+    Provider,
+    failing_wheel_build,
+    generate_and_build,
+    make_tarball,
+    pip_wheel,
+    run,
+    wheel_names,
+)
+
+pytestmark = pytest.mark.slow
+
+AUTODEMO = {"version": "2.0.1", "init_symbol": "autodemo_version", "init_returns": "int", "build": "autotools"}
+
+
+def wheel_files(name: str, version: str, library: str, link: str, licenses: list[str], headers: list[str]) -> set[str]:
+    """The exact file set of a provider wheel."""
+    dist = f"{name}-{version}.dist-info"
+    return {
+        f"{name}/__init__.py",
+        f"{name}/__main__.py",
+        f"{name}/_init.abi3.so",
+        f"{name}/_init.pyi",
+        f"{name}/py.typed",
+        f"{name}/libwrap.json",
+        f"{name}/lib/{library}",
+        f"{name}/lib/lib{link}.a",
+        f"{name}/lib/pkgconfig/{name}.pc",
+        f"{name}/lib/cmake/{name}/{name}Config.cmake",
+        f"{name}/lib/cmake/{name}/{name}ConfigVersion.cmake",
+        *(f"{name}/include/{h}" for h in headers),
+        *(f"{dist}/licenses/{lic}" for lic in licenses),
+        f"{dist}/METADATA",
+        f"{dist}/WHEEL",
+        f"{dist}/RECORD",
+        f"{dist}/entry_points.txt",
+    }
+
+
+def elf_in_wheel(wheel: Path, member: str) -> DynamicInfo:
+    with zipfile.ZipFile(wheel) as zf:
+        info = read_dynamic_stream(io.BytesIO(zf.read(member)))
+    assert info is not None, member
+    return info
+
+
+def check_provider_wheel(wheel: Path, *, name: str, version: str, soname: str, link: str, licenses: list[str], headers: list[str]) -> None:
+    assert re.fullmatch(rf"{name}-{re.escape(version)}-cp39-abi3-linux_[a-z0-9_]+\.whl", wheel.name)
+    assert wheel_names(wheel) == wheel_files(name, version, soname, link, licenses, headers)
+
+    init = elf_in_wheel(wheel, f"{name}/_init.abi3.so")
+    assert soname in init.needed
+    assert "libc.so.6" in init.needed  # auditwheel cannot detect libc without it
+    assert init.runpath == ("$ORIGIN/lib",)
+    assert init.rpath == ()
+
+    lib = elf_in_wheel(wheel, f"{name}/lib/{soname}")
+    assert lib.soname == soname
+    assert lib.rpath == () and lib.runpath == ()  # build-time search paths are stripped
+
+    with zipfile.ZipFile(wheel) as zf:
+        # wheels cannot hold symlinks: the link name is a one-line linker script
+        assert zf.read(f"{name}/lib/lib{link}.a") == f"INPUT({soname})\n".encode()
+        pc = zf.read(f"{name}/lib/pkgconfig/{name}.pc").decode()
+        assert "prefix=${pcfiledir}/../..\n" in pc
+        assert f"Libs: -L${{libdir}} -l{link}\n" in pc
+        assert "/tmp" not in pc and "/build" not in pc
+        config = zf.read(f"{name}/lib/cmake/{name}/{name}Config.cmake").decode()
+        assert f"add_library({name}::{name} SHARED IMPORTED)" in config
+        assert '"${PACKAGE_PREFIX_DIR}/' in config and "/tmp/" not in config
+        metadata = zf.read(f"{name}-{version}.dist-info/METADATA").decode()
+        assert "Requires-Python: >=3.9" in metadata
+        entry_points = zf.read(f"{name}-{version}.dist-info/entry_points.txt").decode()
+        assert f"[pkg_config]\n{name} = {name}.lib.pkgconfig" in entry_points
+        assert "[cmake.root]" in entry_points and "[cmake.prefix]" in entry_points
+
+
+def check_repair_and_abi3(wheel: Path, out: Path) -> Path:
+    """auditwheel gives a manylinux tag; abi3audit finds no symbol outside the limited API."""
+    run(sys.executable, "-m", "auditwheel", "repair", "-w", out, wheel)
+    repaired = next(out.glob("*.whl"))
+    assert re.search(r"-cp39-abi3-manylinux_2_\d+_[a-z0-9_]+(\.manylinux[a-z0-9_]+)*\.whl$", repaired.name), repaired.name
+    # auditwheel had nothing to graft: the library is already inside the package
+    assert not any(".libs/" in n for n in wheel_names(repaired))
+    report = run(sys.executable, "-m", "abi3audit", "--strict", "--report", wheel)
+    assert "_init.abi3.so" in report
+    return repaired
+
+
+def test_cmake_build_from_directory(wrapdemo_provider: Provider, tmp_path: Path) -> None:
+    check_provider_wheel(
+        wrapdemo_provider.wheel, name="wrapdemo", version="1.2.3", soname="libwrapdemo.so.1",
+        link="wrapdemo", licenses=["LICENSE"], headers=["wrapdemo.h"],
+    )
+    check_repair_and_abi3(wrapdemo_provider.wheel, tmp_path)
+
+
+def test_cmake_build_from_tarball_checks_sha256(tmp_path: Path) -> None:
+    tarball = make_tarball(FIXTURES / "wrapdemo", tmp_path / "wrapdemo-1.2.3.tar.gz")
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    spec = ProviderSpec(name="wrapdemo", source=str(tarball), sha256=digest, **WRAPDEMO)  # type: ignore[arg-type]
+    wheel = generate_and_build(tmp_path, spec)
+    check_provider_wheel(wheel, name="wrapdemo", version="1.2.3", soname="libwrapdemo.so.1", link="wrapdemo", licenses=["LICENSE"], headers=["wrapdemo.h"])
+
+    # A tampered tarball stops the build and shows both hashes.
+    tampered = tmp_path / "tampered.tar.gz"
+    tampered.write_bytes(tarball.read_bytes() + b"\0")
+    output = failing_wheel_build(
+        tmp_path / "project" / "wrapdemo", tmp_path / "bad",
+        f"cmake.define.LIBWRAP_SOURCE={tampered}", f"cmake.define.LIBWRAP_SHA256={digest}",
+    )
+    actual = hashlib.sha256(tampered.read_bytes()).hexdigest()
+    assert f"sha256 mismatch for {tampered}: expected {digest}, got {actual}" in output
+
+
+def test_source_override_at_build_time(wrapdemo_provider: Provider, tmp_path: Path) -> None:
+    """-Ccmake.define.LIBWRAP_SOURCE points an existing project at another copy, no file edited."""
+    copy = make_tarball(FIXTURES / "wrapdemo", tmp_path / "elsewhere.tar.gz")
+    wheel = pip_wheel(wrapdemo_provider.project, tmp_path / "dist", f"cmake.define.LIBWRAP_SOURCE={copy}")
+    assert wheel_names(wheel) == wheel_names(wrapdemo_provider.wheel)
+
+
+@pytest.mark.parametrize("as_tarball", [False, True], ids=["directory", "tarball"])
+def test_autotools_build(tmp_path: Path, as_tarball: bool) -> None:
+    source = FIXTURES / "autodemo"
+    if as_tarball:
+        source = make_tarball(source, tmp_path / "autodemo-2.0.1.tar.gz")
+    spec = ProviderSpec(name="autodemo", source=str(source), **AUTODEMO)  # type: ignore[arg-type]
+    wheel = generate_and_build(tmp_path, spec)
+    # libtool-style builds leave an absolute RUNPATH in the library; the staged copy has none
+    check_provider_wheel(wheel, name="autodemo", version="2.0.1", soname="libautodemo.so.2", link="autodemo", licenses=["COPYING"], headers=["autodemo.h"])
+    check_repair_and_abi3(wheel, tmp_path / "repaired")
+
+
+@pytest.mark.parametrize("as_tarball", [False, True], ids=["directory", "tarball"])
+def test_prebuilt_prefix(tmp_path: Path, wrapdemo_prefix: Path, as_tarball: bool) -> None:
+    source = wrapdemo_prefix
+    if as_tarball:
+        source = tmp_path / "prefix.tar.gz"
+        with tarfile.open(source, "w:gz") as tar:
+            tar.add(wrapdemo_prefix, arcname="wrapdemo-1.2.3-linux")
+    spec = ProviderSpec(name="wrapdemo", source=str(source), build="prebuilt", **WRAPDEMO)  # type: ignore[arg-type]
+    wheel = generate_and_build(tmp_path, spec, "cmake.define.LIBWRAP_LICENSE_FILES=")
+    # a prefix carries no licence file of its own here, so none is shipped
+    check_provider_wheel(wheel, name="wrapdemo", version="1.2.3", soname="libwrapdemo.so.1", link="wrapdemo", licenses=[], headers=["wrapdemo.h"])
+
+
+def test_soname_rename(tmp_path: Path) -> None:
+    spec = ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), soname="libwrapdemo_lw.so.1", **WRAPDEMO)  # type: ignore[arg-type]
+    wheel = generate_and_build(tmp_path, spec)
+    check_provider_wheel(wheel, name="wrapdemo", version="1.2.3", soname="libwrapdemo_lw.so.1", link="wrapdemo_lw", licenses=["LICENSE"], headers=["wrapdemo.h"])
+
+
+def test_missing_init_symbol_fails_the_build(tmp_path: Path) -> None:
+    """Caught at build time, not at import."""
+    project = generate_project(
+        ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), version="1.2.3", init_symbol="wrapdemo_missing"), tmp_path
+    )
+    output = failing_wheel_build(project, tmp_path / "dist")
+    assert "no library exports the init symbol 'wrapdemo_missing'" in output

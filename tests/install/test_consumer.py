@@ -1,0 +1,118 @@
+"""Provider and consumer installed apart: the consumer works after `import wrapdemo` alone."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from libwrap.elf import read_dynamic
+
+from ..helpers import FIXTURES, install_target, pip_wheel, pyenv_pythons, python_with, run, wheel_names
+
+pytestmark = pytest.mark.slow
+
+PKGCONF = Path(sys.executable).parent / "pkgconf-pypi"
+
+
+def build_consumer(tmp: Path, provider_site: Path, discovery: str) -> Path:
+    """Build democonsumer against the provider installed in PROVIDER_SITE; returns the wheel."""
+    project = shutil.copytree(FIXTURES / "consumer", tmp / "consumer")
+    package = project / "src" / "democonsumer"
+    proc = python_with([provider_site], f"import wrapdemo; print(wrapdemo.write_distributor_init({str(package)!r}))")
+    assert proc.returncode == 0, proc.stderr
+    env = {**os.environ, "PYTHONPATH": str(provider_site), "PKG_CONFIG": str(PKGCONF)}
+    return pip_wheel(project, tmp / "dist", f"cmake.define.DISCOVERY={discovery}", env=env)
+
+
+@pytest.fixture(scope="session", params=["pkgconfig", "cmake"])
+def consumer_wheel(
+    request: pytest.FixtureRequest, provider_site: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """democonsumer built through pkg-config or find_package."""
+    wheel = build_consumer(tmp_path_factory.mktemp(f"consumer-{request.param}"), provider_site, request.param)
+    assert wheel_names(wheel) >= {"democonsumer/__init__.py", "democonsumer/_distributor_init.py"}
+    assert not [n for n in wheel_names(wheel) if "libwrapdemo" in n]
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def consumer_site(consumer_wheel: Path) -> Path:
+    """democonsumer installed in its own --target directory."""
+    return install_target(consumer_wheel, consumer_wheel.parent.parent / "site")
+
+
+def extension(site: Path) -> Path:
+    return next((site / "democonsumer").glob("_core*.so"))
+
+
+def test_consumer_links_by_soname_without_search_path(consumer_site: Path) -> None:
+    info = read_dynamic(extension(consumer_site))
+    assert info is not None
+    assert "libwrapdemo.so.1" in info.needed
+    # it relies on the preload, not on a path
+    assert info.rpath == ()
+    assert info.runpath == ()
+
+
+@pytest.mark.parametrize("order", ["consumer-first", "provider-first"])
+def test_consumer_uses_the_one_loaded_copy(consumer_site: Path, provider_site: Path, order: str) -> None:
+    paths = [consumer_site, provider_site] if order == "consumer-first" else [provider_site, consumer_site]
+    code = "import democonsumer, wrapdemo; print(democonsumer.add(2, 3), democonsumer.init_count(), wrapdemo._init.init_result)"
+    proc = python_with(paths, code)
+    assert proc.returncode == 0, proc.stderr
+    # init_count 1: the consumer sees the very copy that wrapdemo._init initialised
+    assert proc.stdout.split() == ["5", "1", "wrapdemo", "1.2.3"]
+
+
+def test_without_the_provider_the_import_error_names_it(consumer_site: Path) -> None:
+    proc = python_with([consumer_site], "import democonsumer")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: democonsumer needs the wrapdemo library")
+    assert "pip install 'wrapdemo>=1.2.3,<2'" in last
+
+
+def test_the_preload_is_what_makes_it_work(consumer_site: Path, provider_site: Path) -> None:
+    """Loading the extension without `import wrapdemo` fails: nothing else finds the library."""
+    code = (
+        "import importlib.machinery as m, importlib.util as u, sys\n"
+        f"path = {str(extension(consumer_site))!r}\n"
+        "spec = u.spec_from_file_location('democonsumer._core', path, loader=m.ExtensionFileLoader('democonsumer._core', path))\n"
+        "u.module_from_spec(spec)\n"
+    )
+    proc = python_with([consumer_site, provider_site], code)
+    assert proc.returncode == 1
+    assert "libwrapdemo.so.1: cannot open shared object file" in proc.stderr
+
+
+def test_consumer_repairs_to_manylinux_without_the_library(consumer_wheel: Path, tmp_path: Path) -> None:
+    run(
+        sys.executable,
+        "-m",
+        "auditwheel",
+        "repair",
+        "--exclude",
+        "libwrapdemo.so.1",
+        "-w",
+        tmp_path / "repaired",
+        consumer_wheel,
+    )
+    repaired = next((tmp_path / "repaired").glob("*.whl"))
+    assert "manylinux" in repaired.name
+    assert not [n for n in wheel_names(repaired) if "libwrapdemo" in n or ".libs/" in n]
+
+
+@pytest.mark.parametrize("version", list(pyenv_pythons()))
+def test_abi3_wheels_import_on_every_cpython(version: str, provider_site: Path, consumer_site: Path) -> None:
+    python = pyenv_pythons()[version]
+    if python is None:
+        pytest.skip(f"CPython {version} is not installed here (pyenv install {version})")
+    code = "import sys, democonsumer, wrapdemo; print(sys.version_info[:2], democonsumer.add(40, 2), wrapdemo._init.init_result)"
+    proc = python_with([consumer_site, provider_site], code, python=python)
+    assert proc.returncode == 0, proc.stderr
+    major, minor = version.split(".")
+    assert proc.stdout.strip() == f"({major}, {minor}) 42 wrapdemo 1.2.3"
