@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return SUBCOMMANDS[args.command].execute(args)
+        status: int = SUBCOMMANDS[args.command].execute(args)
     except LibwrapError as exc:
         print(f"libwrap {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    return status

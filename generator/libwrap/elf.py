@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 __all__ = ["DynamicInfo", "read_dynamic", "read_dynamic_stream"]
 
@@ -38,6 +38,7 @@ def read_dynamic_stream(stream: IO[bytes]) -> DynamicInfo | None:
         for section in elf.iter_sections():
             if not isinstance(section, DynamicSection):
                 continue
+            tag: Any  # pyelftools sets the per-tag attributes (soname, needed...) dynamically
             for tag in section.iter_tags():
                 kind = tag.entry.d_tag
                 if kind == "DT_SONAME":

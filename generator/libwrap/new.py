@@ -149,8 +149,10 @@ def execute(args: argparse.Namespace) -> int:
     check_target(args.name, args.output_dir, force=args.force)
     values = _options(args)
     _ask_missing(values, interactive=not args.no_input and sys.stdin.isatty())
-    tuples = {key: tuple(values[key]) for key in ("build_args", "license_files") if key in values}
-    spec = ProviderSpec(name=args.name, **{**values, **tuples}).validate()
+    for key in ("build_args", "license_files"):
+        if key in values:
+            values[key] = tuple(values[key])
+    spec = ProviderSpec(name=args.name, **values).validate()
     if spec.build == "prebuilt":
         check_prebuilt(spec)
     target = generate_project(spec, args.output_dir, force=args.force)

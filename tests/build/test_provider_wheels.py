@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
-import subprocess
 import sys
 import tarfile
 import zipfile
@@ -65,7 +65,9 @@ def elf_in_wheel(wheel: Path, member: str) -> DynamicInfo:
     return info
 
 
-def check_provider_wheel(wheel: Path, *, name: str, version: str, soname: str, link: str, licenses: list[str], headers: list[str]) -> None:
+def check_provider_wheel(
+    wheel: Path, *, name: str, version: str, soname: str, link: str, licenses: list[str], headers: list[str]
+) -> None:
     assert re.fullmatch(rf"{name}-{re.escape(version)}-cp39-abi3-linux_[a-z0-9_]+\.whl", wheel.name)
     assert wheel_names(wheel) == wheel_files(name, version, soname, link, licenses, headers)
 
@@ -77,7 +79,8 @@ def check_provider_wheel(wheel: Path, *, name: str, version: str, soname: str, l
 
     lib = elf_in_wheel(wheel, f"{name}/lib/{soname}")
     assert lib.soname == soname
-    assert lib.rpath == () and lib.runpath == ()  # build-time search paths are stripped
+    assert lib.rpath == ()
+    assert lib.runpath == ()
 
     with zipfile.ZipFile(wheel) as zf:
         # wheels cannot hold symlinks: the link name is a one-line linker script
@@ -85,22 +88,27 @@ def check_provider_wheel(wheel: Path, *, name: str, version: str, soname: str, l
         pc = zf.read(f"{name}/lib/pkgconfig/{name}.pc").decode()
         assert "prefix=${pcfiledir}/../..\n" in pc
         assert f"Libs: -L${{libdir}} -l{link}\n" in pc
-        assert "/tmp" not in pc and "/build" not in pc
+        assert "/tmp" not in pc
+        assert "/build" not in pc
         config = zf.read(f"{name}/lib/cmake/{name}/{name}Config.cmake").decode()
         assert f"add_library({name}::{name} SHARED IMPORTED)" in config
-        assert '"${PACKAGE_PREFIX_DIR}/' in config and "/tmp/" not in config
+        assert '"${PACKAGE_PREFIX_DIR}/' in config
+        assert "/tmp/" not in config
         metadata = zf.read(f"{name}-{version}.dist-info/METADATA").decode()
         assert "Requires-Python: >=3.9" in metadata
         entry_points = zf.read(f"{name}-{version}.dist-info/entry_points.txt").decode()
         assert f"[pkg_config]\n{name} = {name}.lib.pkgconfig" in entry_points
-        assert "[cmake.root]" in entry_points and "[cmake.prefix]" in entry_points
+        assert "[cmake.root]" in entry_points
+        assert "[cmake.prefix]" in entry_points
 
 
 def check_repair_and_abi3(wheel: Path, out: Path) -> Path:
     """auditwheel gives a manylinux tag; abi3audit finds no symbol outside the limited API."""
     run(sys.executable, "-m", "auditwheel", "repair", "-w", out, wheel)
     repaired = next(out.glob("*.whl"))
-    assert re.search(r"-cp39-abi3-manylinux_2_\d+_[a-z0-9_]+(\.manylinux[a-z0-9_]+)*\.whl$", repaired.name), repaired.name
+    assert re.search(r"-cp39-abi3-manylinux_2_\d+_[a-z0-9_]+(\.manylinux[a-z0-9_]+)*\.whl$", repaired.name), (
+        repaired.name
+    )
     # auditwheel had nothing to graft: the library is already inside the package
     assert not any(".libs/" in n for n in wheel_names(repaired))
     report = run(sys.executable, "-m", "abi3audit", "--strict", "--report", wheel)
@@ -110,8 +118,13 @@ def check_repair_and_abi3(wheel: Path, out: Path) -> Path:
 
 def test_cmake_build_from_directory(wrapdemo_provider: Provider, tmp_path: Path) -> None:
     check_provider_wheel(
-        wrapdemo_provider.wheel, name="wrapdemo", version="1.2.3", soname="libwrapdemo.so.1",
-        link="wrapdemo", licenses=["LICENSE"], headers=["wrapdemo.h"],
+        wrapdemo_provider.wheel,
+        name="wrapdemo",
+        version="1.2.3",
+        soname="libwrapdemo.so.1",
+        link="wrapdemo",
+        licenses=["LICENSE"],
+        headers=["wrapdemo.h"],
     )
     check_repair_and_abi3(wrapdemo_provider.wheel, tmp_path)
 
@@ -121,14 +134,24 @@ def test_cmake_build_from_tarball_checks_sha256(tmp_path: Path) -> None:
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     spec = ProviderSpec(name="wrapdemo", source=str(tarball), sha256=digest, **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec)
-    check_provider_wheel(wheel, name="wrapdemo", version="1.2.3", soname="libwrapdemo.so.1", link="wrapdemo", licenses=["LICENSE"], headers=["wrapdemo.h"])
+    check_provider_wheel(
+        wheel,
+        name="wrapdemo",
+        version="1.2.3",
+        soname="libwrapdemo.so.1",
+        link="wrapdemo",
+        licenses=["LICENSE"],
+        headers=["wrapdemo.h"],
+    )
 
     # A tampered tarball stops the build and shows both hashes.
     tampered = tmp_path / "tampered.tar.gz"
     tampered.write_bytes(tarball.read_bytes() + b"\0")
     output = failing_wheel_build(
-        tmp_path / "project" / "wrapdemo", tmp_path / "bad",
-        f"cmake.define.LIBWRAP_SOURCE={tampered}", f"cmake.define.LIBWRAP_SHA256={digest}",
+        tmp_path / "project" / "wrapdemo",
+        tmp_path / "bad",
+        f"cmake.define.LIBWRAP_SOURCE={tampered}",
+        f"cmake.define.LIBWRAP_SHA256={digest}",
     )
     actual = hashlib.sha256(tampered.read_bytes()).hexdigest()
     assert f"sha256 mismatch for {tampered}: expected {digest}, got {actual}" in output
@@ -149,7 +172,15 @@ def test_autotools_build(tmp_path: Path, as_tarball: bool) -> None:
     spec = ProviderSpec(name="autodemo", source=str(source), **AUTODEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec)
     # libtool-style builds leave an absolute RUNPATH in the library; the staged copy has none
-    check_provider_wheel(wheel, name="autodemo", version="2.0.1", soname="libautodemo.so.2", link="autodemo", licenses=["COPYING"], headers=["autodemo.h"])
+    check_provider_wheel(
+        wheel,
+        name="autodemo",
+        version="2.0.1",
+        soname="libautodemo.so.2",
+        link="autodemo",
+        licenses=["COPYING"],
+        headers=["autodemo.h"],
+    )
     check_repair_and_abi3(wheel, tmp_path / "repaired")
 
 
@@ -163,19 +194,62 @@ def test_prebuilt_prefix(tmp_path: Path, wrapdemo_prefix: Path, as_tarball: bool
     spec = ProviderSpec(name="wrapdemo", source=str(source), build="prebuilt", **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec, "cmake.define.LIBWRAP_LICENSE_FILES=")
     # a prefix carries no licence file of its own here, so none is shipped
-    check_provider_wheel(wheel, name="wrapdemo", version="1.2.3", soname="libwrapdemo.so.1", link="wrapdemo", licenses=[], headers=["wrapdemo.h"])
+    check_provider_wheel(
+        wheel,
+        name="wrapdemo",
+        version="1.2.3",
+        soname="libwrapdemo.so.1",
+        link="wrapdemo",
+        licenses=[],
+        headers=["wrapdemo.h"],
+    )
 
 
 def test_soname_rename(tmp_path: Path) -> None:
     spec = ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), soname="libwrapdemo_lw.so.1", **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec)
-    check_provider_wheel(wheel, name="wrapdemo", version="1.2.3", soname="libwrapdemo_lw.so.1", link="wrapdemo_lw", licenses=["LICENSE"], headers=["wrapdemo.h"])
+    check_provider_wheel(
+        wheel,
+        name="wrapdemo",
+        version="1.2.3",
+        soname="libwrapdemo_lw.so.1",
+        link="wrapdemo_lw",
+        licenses=["LICENSE"],
+        headers=["wrapdemo.h"],
+    )
 
 
 def test_missing_init_symbol_fails_the_build(tmp_path: Path) -> None:
     """Caught at build time, not at import."""
     project = generate_project(
-        ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), version="1.2.3", init_symbol="wrapdemo_missing"), tmp_path
+        ProviderSpec(
+            name="wrapdemo", source=str(FIXTURES / "wrapdemo"), version="1.2.3", init_symbol="wrapdemo_missing"
+        ),
+        tmp_path,
     )
     output = failing_wheel_build(project, tmp_path / "dist")
     assert "no library exports the init symbol 'wrapdemo_missing'" in output
+
+
+def test_generated_project_tests_pass_on_the_installed_wheel(wrapdemo_provider: Provider, provider_site: Path) -> None:
+    """The tests libwrap writes into each project (cibuildwheel's test-command) pass."""
+    env = {**os.environ, "PYTHONPATH": str(provider_site)}
+    out = run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        wrapdemo_provider.project / "tests",
+        cwd=provider_site,
+        env=env,
+    )
+    assert "4 passed" in out
+
+
+def test_isolated_build_needs_only_the_declared_requirements(wrapdemo_provider: Provider, tmp_path: Path) -> None:
+    """`pip wheel .` as a user runs it: build-system.requires alone must be enough."""
+    out = tmp_path / "dist"
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, wrapdemo_provider.project)
+    assert wheel_names(next(out.glob("*.whl"))) == wheel_names(wrapdemo_provider.wheel)

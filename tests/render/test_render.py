@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import py_compile
+import subprocess
 import sys
 from pathlib import Path
 
@@ -111,3 +112,29 @@ def test_unsafe_name_leaves_nothing(tmp_path: Path) -> None:
         render(tmp_path / "out", name="../evil")
     assert not (tmp_path / "out").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rendered_python_passes_ruff_and_mypy(tmp_path: Path) -> None:
+    """The generated package is typed (py.typed) and lint-clean, like code a user would write."""
+    project = render(tmp_path, init_returns="str")
+    rules = "E,F,W,B,UP,I,SIM,RUF"
+    ruff = [
+        sys.executable,
+        "-m",
+        "ruff",
+        "check",
+        "--no-cache",
+        "--select",
+        rules,
+        "--target-version",
+        "py39",
+        "--line-length",
+        "120",
+        ".",
+    ]
+    proc = subprocess.run(ruff, cwd=project, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-version", "3.10"]
+    mypy += ["src/demo", "cmake/libwrap_stage.py", "tests"]
+    proc = subprocess.run(mypy, cwd=project, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout

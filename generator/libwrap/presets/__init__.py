@@ -64,7 +64,7 @@ def load_preset(preset: str) -> dict[str, Any]:
         msg = f"unknown preset {preset!r}; use one of: {', '.join(available()) or '(none)'}, or a path to a .toml file"
         raise UsageError(msg)
     try:
-        data = tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = f"{origin} is not valid TOML ({exc}); fix the file"
         raise UsageError(msg) from None

@@ -146,8 +146,7 @@ macro(libwrap_stage prefix source_dir out)
     "${Python_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/cmake/libwrap_stage.py" ${_libwrap_args})
   include("${out}/stage.cmake")
   set(LIBWRAP_STAGE_DIR "${out}")
-  set(LIBWRAP_IMPORT_LIBRARY "")
-  set(LIBWRAP_LINK_FILES "")
+  set(LIBWRAP_LINK_FILES "${LIBWRAP_IMPORT_LIBRARY}")
   if(UNIX AND NOT APPLE AND NOT LIBWRAP_PRIMARY_SONAME STREQUAL "lib${LIBWRAP_LINK_NAME}.so")
     # Wheels cannot hold the lib<name>.so symlink; for -l<name> the linker also tries lib<name>.a
     # and reads a non-archive there as a linker script. Named .a, not .so, so that tools which

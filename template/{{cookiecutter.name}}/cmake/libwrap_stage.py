@@ -21,6 +21,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Library", "StageError", "find_libraries", "main", "stage"]
 
@@ -60,6 +61,7 @@ def _elf(path: Path) -> Library | None:
             for section in elf.iter_sections():
                 if not isinstance(section, DynamicSection):
                     continue
+                tag: Any  # pyelftools sets soname, needed... on each tag at run time
                 for tag in section.iter_tags():
                     kind = tag.entry.d_tag
                     if kind == "DT_SONAME":
@@ -81,7 +83,7 @@ def _exports(path: Path, symbol: str) -> bool:
     from elftools.elf.elffile import ELFFile
 
     with path.open("rb") as f:
-        dynsym = ELFFile(f).get_section_by_name(".dynsym")
+        dynsym: Any = ELFFile(f).get_section_by_name(".dynsym")
         if dynsym is None:
             return False
         for sym in dynsym.get_symbol_by_name(symbol) or []:
@@ -102,8 +104,26 @@ def _host_machine() -> str | None:
         return None
 
 
+def _find_dylibs_and_dlls(prefix: Path) -> list[Library]:
+    """macOS and Windows: a library is known by its install name (dylib) or file name (DLL)."""
+    if sys.platform == "win32":
+        dlls = sorted((prefix / "bin").glob("*.dll")) or sorted((prefix / "lib").glob("*.dll"))
+        return [Library(path=p, soname=p.name) for p in dlls]
+    found: dict[Path, Library] = {}
+    for path in sorted((prefix / "lib").glob("lib*.dylib")):
+        real = path.resolve()
+        found.setdefault(real, Library(path=real, soname=real.name))
+    return list(found.values())
+
+
 def find_libraries(prefix: Path) -> list[Library]:
-    """Every ELF shared library under PREFIX/lib{,64}, one entry per real file (symlinks folded)."""
+    """Every shared library under PREFIX/lib{,64}, one entry per real file (symlinks folded)."""
+    if sys.platform in ("darwin", "win32"):
+        libraries = _find_dylibs_and_dlls(prefix)
+        if not libraries:
+            msg = f"no shared library in {prefix}; build the library as shared (BUILD_SHARED_LIBS=ON)"
+            raise StageError(msg)
+        return libraries
     lib_dirs = [d for d in (prefix / "lib", prefix / "lib64") if d.is_dir()]
     if not lib_dirs:
         msg = f"{prefix} has no lib/ directory; point --source at an install prefix (with lib/ and include/)"
@@ -115,8 +135,11 @@ def find_libraries(prefix: Path) -> list[Library]:
             if not fnmatch.fnmatch(path.name, "lib*.so*") or not path.is_file():
                 continue
             lib = _elf(path)
+            if lib is None and ".so." in path.name:
+                msg = f"{path} is not an ELF shared library; rebuild it or remove it from the prefix"
+                raise StageError(msg)
             if lib is None:
-                continue  # linker scripts (libc.so-style) and static archives are not shipped
+                continue  # lib<name>.so may be a linker script (like libc.so); it is not shipped
             real = path.resolve()
             if not lib.soname:
                 unnamed.append(path)
@@ -126,7 +149,7 @@ def find_libraries(prefix: Path) -> list[Library]:
     if not by_real and unnamed:
         msg = (
             f"{unnamed[0]} has no SONAME, so consumers could not find it by name; "
-            "relink it with -Wl,-soname,<name> or pass --soname to set one"
+            "relink it with -Wl,-soname,<name> (CMake: set the SOVERSION property)"
         )
         raise StageError(msg)
     if not by_real:
@@ -144,6 +167,8 @@ def find_libraries(prefix: Path) -> list[Library]:
 
 def pick_primary(libraries: list[Library], init_symbol: str) -> Library:
     """The library that exports the init symbol: the one ``_init`` links to."""
+    if sys.platform in ("darwin", "win32"):
+        return libraries[0]  # the link step of _init checks the symbol there
     host = _host_machine()
     for lib in libraries:
         if host and lib.machine != host:
@@ -177,12 +202,21 @@ def _copy_licenses(roots: list[Path], patterns: list[str], out: Path) -> list[Pa
         if patterns:
             found += [p for pattern in patterns for p in sorted(root.glob(pattern)) if p.is_file()]
         else:
-            found += [p for p in sorted(root.iterdir()) if p.is_file() and any(fnmatch.fnmatch(p.name, pat) for pat in LICENSE_PATTERNS)]
+            top = [p for p in sorted(root.iterdir()) if p.is_file()]
+            found += [p for p in top if any(fnmatch.fnmatch(p.name, pat) for pat in LICENSE_PATTERNS)]
             found += sorted(p for p in (root / "share" / "licenses").glob("**/*") if p.is_file())
     out.mkdir(parents=True, exist_ok=True)
     for path in found:
         shutil.copyfile(path, out / path.name)
     return found
+
+
+def _link_name(filename: str) -> str:
+    """What follows -l: libfoo.so.1 -> foo, libfoo.1.dylib -> foo, foo.dll -> foo."""
+    stem = filename[3:] if filename.startswith("lib") else filename
+    for marker in (".so", ".dylib", ".dll"):
+        stem = stem.split(marker, 1)[0]
+    return stem.rstrip("0123456789.") if filename.endswith(".dylib") else stem
 
 
 def _cmake_list(items: list[str]) -> str:
@@ -212,6 +246,12 @@ def stage(
         dest = lib_out / staged[lib.soname]
         shutil.copyfile(lib.path, dest)  # a regular file: wheels cannot hold symlinks
         dest.chmod(0o755)
+        if sys.platform == "darwin":
+            # consumers and _init find it through their @loader_path-relative LC_RPATH
+            subprocess.run(["install_name_tool", "-id", f"@rpath/{dest.name}", str(dest)], check=True)
+            continue
+        if sys.platform == "win32":
+            continue
         patch: list[str] = []
         if lib is primary and renames:
             patch += ["--set-soname", soname]
@@ -235,7 +275,14 @@ def stage(
     licenses = _copy_licenses(roots, license_patterns or [], out / "licenses")
 
     primary_name = staged[primary.soname]
-    link_name = primary_name[3:].split(".so", 1)[0]
+    link_name = _link_name(primary_name)
+    import_library = ""
+    if sys.platform == "win32":
+        # MSVC links against foo.lib, the import library of foo.dll
+        implib = prefix / "lib" / f"{Path(primary_name).stem}.lib"
+        if implib.is_file():
+            import_library = str(lib_out / implib.name)
+            shutil.copyfile(implib, import_library)
     info: dict[str, object] = {
         "LIBWRAP_LIBRARY_FILES": _cmake_list([str(lib_out / staged[lib.soname]) for lib in libraries]),
         "LIBWRAP_PRIMARY_FILE": str(lib_out / primary_name),
@@ -243,6 +290,7 @@ def stage(
         "LIBWRAP_SONAMES": _cmake_list(sorted(staged.values())),
         "LIBWRAP_SONAMES_JSON": json.dumps(sorted(staged.values())),
         "LIBWRAP_LINK_NAME": link_name,
+        "LIBWRAP_IMPORT_LIBRARY": import_library,
         "LIBWRAP_LICENSE_COUNT": str(len(licenses)),
     }
     quoted = {key: str(value).replace("\\", "/").replace('"', '\\"') for key, value in info.items()}

@@ -1,0 +1,96 @@
+"""The template's staging rules (shared by `libwrap new --build prebuilt` and the build)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from libwrap.new import stage_module
+
+stage = stage_module()
+CC = shutil.which("cc") or shutil.which("gcc")
+needs_cc = pytest.mark.skipif(CC is None, reason="needs a C compiler")
+
+
+def shared_library(path: Path, *flags: str, code: str = "int demo_init(void) { return 1; }\n") -> Path:
+    assert CC is not None
+    source = path.with_suffix(".c")
+    source.write_text(code, encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([CC, "-shared", "-fPIC", "-o", str(path), str(source), *flags], check=True)
+    source.unlink()
+    return path
+
+
+@pytest.fixture
+def prefix(tmp_path: Path) -> Path:
+    (tmp_path / "lib").mkdir()
+    return tmp_path
+
+
+@needs_cc
+def test_symlinks_fold_into_one_library(prefix: Path) -> None:
+    real = shared_library(prefix / "lib" / "libdemo.so.1.0.0", "-Wl,-soname,libdemo.so.1")
+    (prefix / "lib" / "libdemo.so.1").symlink_to(real.name)
+    (prefix / "lib" / "libdemo.so").symlink_to("libdemo.so.1")
+    libs = stage.find_libraries(prefix)
+    assert [(lib.path.name, lib.soname) for lib in libs] == [("libdemo.so.1.0.0", "libdemo.so.1")]
+    assert stage.pick_primary(libs, "demo_init") is libs[0]
+
+
+@pytest.mark.parametrize(
+    ("filename", "link"),
+    [("libz.so.1", "z"), ("libopenblas.so.0", "openblas"), ("libfoo.1.dylib", "foo"), ("openblas.dll", "openblas")],
+)
+def test_link_name(filename: str, link: str) -> None:
+    assert stage._link_name(filename) == link
+
+
+def test_prefix_without_lib_dir(tmp_path: Path) -> None:
+    with pytest.raises(stage.StageError, match="has no lib/ directory"):
+        stage.find_libraries(tmp_path)
+
+
+@needs_cc
+def test_library_without_soname(prefix: Path) -> None:
+    shared_library(prefix / "lib" / "libdemo.so")
+    with pytest.raises(stage.StageError, match="has no SONAME"):
+        stage.find_libraries(prefix)
+
+
+def test_non_elf_file_with_a_versioned_name(prefix: Path) -> None:
+    (prefix / "lib" / "libdemo.so.1").write_text("not a library", encoding="utf-8")
+    with pytest.raises(stage.StageError, match="is not an ELF shared library"):
+        stage.find_libraries(prefix)
+
+
+@needs_cc
+def test_linker_script_is_skipped_not_shipped(prefix: Path) -> None:
+    shared_library(prefix / "lib" / "libdemo.so.1", "-Wl,-soname,libdemo.so.1")
+    (prefix / "lib" / "libdemo.so").write_text("INPUT(libdemo.so.1)\n", encoding="utf-8")
+    assert [lib.soname for lib in stage.find_libraries(prefix)] == ["libdemo.so.1"]
+
+
+@needs_cc
+def test_library_for_another_architecture(prefix: Path) -> None:
+    lib = shared_library(prefix / "lib" / "libdemo.so.1", "-Wl,-soname,libdemo.so.1")
+    data = bytearray(lib.read_bytes())
+    data[18:20] = (183).to_bytes(2, "little")  # e_machine = EM_AARCH64
+    lib.write_bytes(bytes(data))
+    with pytest.raises(stage.StageError, match="is built for EM_AARCH64"):
+        stage.pick_primary(stage.find_libraries(prefix), "demo_init")
+
+
+@needs_cc
+def test_init_symbol_must_be_exported(prefix: Path) -> None:
+    code = (
+        '__attribute__((visibility("hidden"))) int hidden_init(void) { return 1; }\nint demo_init(void) { return 2; }\n'
+    )
+    shared_library(prefix / "lib" / "libdemo.so.1", "-Wl,-soname,libdemo.so.1", code=code)
+    libs = stage.find_libraries(prefix)
+    assert stage.pick_primary(libs, "demo_init").soname == "libdemo.so.1"
+    with pytest.raises(stage.StageError, match="no library exports the init symbol 'hidden_init'"):
+        stage.pick_primary(libs, "hidden_init")
