@@ -59,6 +59,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--cmake-package", help="CMake package name for find_package (default: NAME)")
     parser.add_argument("--pkgconfig-name", help="pkg-config module name (default: NAME)")
+    parser.add_argument("--link-name", help="what consumers pass to -l (default: from the SONAME, libfoo.so.1 -> foo)")
+    parser.add_argument("--include-subdir", metavar="DIR", help="ship include/DIR as the include directory")
     parser.add_argument(
         "--abi-upper",
         metavar="VERSION",
@@ -90,11 +92,13 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "init_symbol": args.init_symbol,
         "init_returns": args.init_returns,
         "version": args.lib_version,
-        "build_args": args.build_args,
+        "build_args": tuple(args.build_args) if args.build_args else None,
         "cmake_package": args.cmake_package,
         "pkgconfig_name": args.pkgconfig_name,
+        "link_name": args.link_name,
+        "include_subdir": args.include_subdir,
         "abi_upper": args.abi_upper,
-        "license_files": args.license_files,
+        "license_files": tuple(args.license_files) if args.license_files else None,
         "license_expression": args.license_expression,
     }
     values.update({key: value for key, value in given.items() if value is not None})
@@ -149,9 +153,6 @@ def execute(args: argparse.Namespace) -> int:
     check_target(args.name, args.output_dir, force=args.force)
     values = _options(args)
     _ask_missing(values, interactive=not args.no_input and sys.stdin.isatty())
-    for key in ("build_args", "license_files"):
-        if key in values:
-            values[key] = tuple(values[key])
     spec = ProviderSpec(name=args.name, **values).validate()
     if spec.build == "prebuilt":
         check_prebuilt(spec)

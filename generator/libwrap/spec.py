@@ -105,6 +105,10 @@ class ProviderSpec:
     build_args: tuple[str, ...] = ()
     cmake_package: str = ""
     pkgconfig_name: str = ""
+    link_name: str = ""
+    include_subdir: str = ""
+    init_result_name: str = "init_result"
+    build_args_if_missing: tuple[tuple[str, str], ...] = ()
     abi_upper: str = ""
     license_files: tuple[str, ...] = ()
     license_expression: str = ""
@@ -145,7 +149,28 @@ class ProviderSpec:
             if _UNSAFE_TEXT.search(arg):
                 msg = f"build argument {arg!r} contains a quote, backslash, semicolon, '$' or control character; pass it without them"
                 raise UsageError(msg)
-        for label, value in (("cmake package", self.cmake_package), ("pkg-config name", self.pkgconfig_name)):
+        if not _C_IDENTIFIER.fullmatch(self.init_result_name) or keyword.iskeyword(self.init_result_name):
+            msg = f"init_result_name {self.init_result_name!r} is not a Python identifier; use e.g. 'config'"
+            raise UsageError(msg)
+        for label, path in (
+            ("include_subdir", self.include_subdir),
+            *(("build_args_if_missing", p) for p, _ in self.build_args_if_missing),
+        ):
+            if path and (
+                Path(path).is_absolute() or ".." in Path(path).parts or _UNSAFE_TEXT.search(path) or "|" in path
+            ):
+                msg = f"{label} {path!r} must be a plain relative path inside the tree; remove '..', '/' at the start and quotes"
+                raise UsageError(msg)
+        for _, arg in self.build_args_if_missing:
+            if _UNSAFE_TEXT.search(arg):
+                msg = f"build argument {arg!r} contains a quote, backslash, semicolon, '$' or control character; pass it without them"
+                raise UsageError(msg)
+        named = (
+            ("cmake package", self.cmake_package),
+            ("pkg-config name", self.pkgconfig_name),
+            ("link name", self.link_name),
+        )
+        for label, value in named:
             if value and not _CMAKE_NAME.fullmatch(value):
                 msg = f"{label} {value!r} is not a valid name; use letters, digits, '_', '.', '+' or '-'"
                 raise UsageError(msg)
@@ -204,6 +229,10 @@ class ProviderSpec:
             "build_args": ";".join(self.build_args),
             "cmake_package": self.cmake_package or self.name,
             "pkgconfig_name": self.pkgconfig_name or self.name,
+            "link_name": self.link_name,
+            "include_subdir": self.include_subdir,
+            "init_result_name": self.init_result_name,
+            "build_args_if_missing": ";".join(f"{path}|{arg}" for path, arg in self.build_args_if_missing),
             "requirement": default_requirement(self.name, self.version, self.abi_upper),
             "license_files": ";".join(self.license_files),
             "license_expression": self.license_expression,

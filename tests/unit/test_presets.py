@@ -13,7 +13,7 @@ from libwrap.errors import UsageError
 def test_preset_file_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "demo.toml"
     path.write_text('version = "1.0"\nbuild_args = ["-DX=1"]\n', encoding="utf-8")
-    assert presets.load_preset(str(path)) == {"version": "1.0", "build_args": ["-DX=1"]}
+    assert presets.load_preset(str(path)) == {"version": "1.0", "build_args": ("-DX=1",)}
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,7 @@ def test_preset_file_round_trip(tmp_path: Path) -> None:
         ("version = 1\n", "version must be a string"),
         ('build_args = "-DX=1"\n', "build_args must be a list of strings"),
         ("version = \n", "not valid TOML"),
+        ('build_args_if_missing = ["x"]\n', "a table of lists of strings"),
     ],
 )
 def test_bad_preset_files(tmp_path: Path, text: str, words: str) -> None:

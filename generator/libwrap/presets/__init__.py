@@ -29,6 +29,10 @@ PRESET_KEYS = frozenset(
         "build_args",
         "cmake_package",
         "pkgconfig_name",
+        "link_name",
+        "include_subdir",
+        "init_result_name",
+        "build_args_if_missing",
         "abi_upper",
         "license_files",
         "license_expression",
@@ -36,6 +40,7 @@ PRESET_KEYS = frozenset(
     }
 )
 LIST_KEYS = frozenset({"build_args", "license_files"})
+TABLE_KEYS = frozenset({"build_args_if_missing"})  # path in the source tree -> arguments to add when it is absent
 
 
 def available() -> list[str]:
@@ -72,14 +77,26 @@ def load_preset(preset: str) -> dict[str, Any]:
     if unknown:
         msg = f"{origin} has unknown keys {', '.join(unknown)}; allowed: {', '.join(sorted(PRESET_KEYS))}"
         raise UsageError(msg)
-    for key, value in data.items():
-        ok = (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-            if key in LIST_KEYS
-            else isinstance(value, str)
-        )
-        if not ok:
-            kind = "a list of strings" if key in LIST_KEYS else "a string"
-            msg = f"{origin}: {key} must be {kind}; fix the file"
-            raise UsageError(msg)
-    return data
+    return {key: _convert(origin, key, value) for key, value in data.items()}
+
+
+def _is_strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _convert(origin: str, key: str, value: object) -> object:
+    """Check a value's type and give it the ProviderSpec form (tuples, pairs)."""
+    if key in TABLE_KEYS:
+        if isinstance(value, dict) and all(_is_strings(v) for v in value.values()):
+            return tuple((path, arg) for path, args in value.items() for arg in args)
+        kind = "a table of lists of strings"
+    elif key in LIST_KEYS:
+        if _is_strings(value):
+            return tuple(value)  # type: ignore[arg-type]  # _is_strings checked it is a list
+        kind = "a list of strings"
+    else:
+        if isinstance(value, str):
+            return value
+        kind = "a string"
+    msg = f"{origin}: {key} must be {kind}; fix the file"
+    raise UsageError(msg)

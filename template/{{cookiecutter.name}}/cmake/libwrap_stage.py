@@ -229,6 +229,8 @@ def stage(
     *,
     init_symbol: str,
     soname: str = "",
+    link_name: str = "",
+    include_subdir: str = "",
     source_dir: Path | None = None,
     license_patterns: list[str] | None = None,
 ) -> dict[str, object]:
@@ -266,6 +268,8 @@ def stage(
             _patchelf(*patch, str(dest))
 
     include = prefix / "include"
+    if include_subdir and (include / include_subdir).is_dir():
+        include = include / include_subdir  # e.g. include/openblas: consumers write #include <cblas.h>
     if include.is_dir():
         shutil.copytree(include, out / "include", symlinks=False)
     else:
@@ -275,7 +279,7 @@ def stage(
     licenses = _copy_licenses(roots, license_patterns or [], out / "licenses")
 
     primary_name = staged[primary.soname]
-    link_name = _link_name(primary_name)
+    link_name = link_name or _link_name(primary_name)
     import_library = ""
     if sys.platform == "win32":
         # MSVC links against foo.lib, the import library of foo.dll
@@ -305,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="staging directory to (re)create")
     parser.add_argument("--init-symbol", required=True, help="function _init calls at import")
     parser.add_argument("--soname", default="", help="rename the library's SONAME to this")
+    parser.add_argument("--link-name", default="", help="what follows -l (default: from the SONAME)")
+    parser.add_argument("--include-subdir", default="", help="take headers from include/<this>")
     parser.add_argument("--source-dir", type=Path, help="source tree to take licence files from")
     parser.add_argument("--license", action="append", default=[], help="licence file glob")
     args = parser.parse_args(argv)
@@ -314,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
             args.out,
             init_symbol=args.init_symbol,
             soname=args.soname,
+            link_name=args.link_name,
+            include_subdir=args.include_subdir,
             source_dir=args.source_dir,
             license_patterns=[p for p in args.license if p],
         )

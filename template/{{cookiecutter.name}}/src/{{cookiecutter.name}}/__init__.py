@@ -20,9 +20,14 @@ if sys.platform == "win32":
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = "{{ cookiecutter.version }}"
+#: What {{ cookiecutter.init_symbol }}() returned when the library was loaded.
+{{ cookiecutter.init_result_name }} = _init.init_result
 
 __all__ = [
     "__version__",
+{%- if cookiecutter.init_result_name < "get_" %}
+    "{{ cookiecutter.init_result_name }}",
+{%- endif %}
     "get_cflags",
     "get_cmake_dir",
     "get_include_dir",
@@ -33,6 +38,9 @@ __all__ = [
     "get_pkgconfig_dir",
     "get_requirement",
     "get_sonames",
+{%- if cookiecutter.init_result_name > "get_" %}
+    "{{ cookiecutter.init_result_name }}",
+{%- endif %}
     "write_distributor_init",
 ]
 

@@ -1,0 +1,157 @@
+"""The openblas shared library, shipped once for every wheel that links to it.
+
+``import openblas`` loads the library by its SONAME (through the ``_init`` extension,
+RTLD_LOCAL, no ctypes); extensions loaded afterwards that need that SONAME reuse the same copy,
+wherever they are installed. The functions below tell build scripts where the files are.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_LIB_DIR = os.path.join(_HERE, "lib")
+
+if sys.platform == "win32":
+    # Windows finds an extension's DLLs only in directories registered like this.
+    _DLL_DIRECTORY = os.add_dll_directory(_LIB_DIR)
+
+from . import _init  # noqa: E402  (must follow the DLL directory setup)
+
+__version__ = "0.3.29"
+#: What openblas_get_config() returned when the library was loaded.
+config = _init.init_result
+
+__all__ = [
+    "__version__",
+    "config",
+    "get_cflags",
+    "get_cmake_dir",
+    "get_include_dir",
+    "get_ldflags",
+    "get_lib_dir",
+    "get_library",
+    "get_library_path",
+    "get_pkgconfig_dir",
+    "get_requirement",
+    "get_sonames",
+    "write_distributor_init",
+]
+
+_REQUIREMENT = "openblas>=0.3.29,<0.4"
+_CMAKE_PACKAGE = "OpenBLAS"
+_FOREIGN_ENV = "OPENBLAS_ALLOW_FOREIGN_LIBRARY"
+_manifest: dict[str, object] = {}
+
+
+def _read_manifest() -> dict[str, object]:
+    """What the build recorded (SONAMEs, link name); read on first use to keep the import fast."""
+    if not _manifest:
+        import json
+
+        with open(os.path.join(_HERE, "libwrap.json"), encoding="utf-8") as f:
+            _manifest.update(json.load(f))
+    return _manifest
+
+
+def get_sonames() -> list[str]:
+    """The SONAMEs this package provides, e.g. for ``auditwheel repair --exclude``."""
+    return [str(name) for name in _read_manifest()["sonames"]]  # type: ignore[attr-defined]
+
+
+def get_include_dir() -> str:
+    """Directory of the library's headers."""
+    return os.path.join(_HERE, "include")
+
+
+def get_lib_dir() -> str:
+    """Directory holding the library (and the ``-l`` link stub, ``pkgconfig/`` and ``cmake/``)."""
+    return _LIB_DIR
+
+
+def get_library(fullname: bool = False) -> str:
+    """The name to pass to ``-l`` or, with ``fullname``, the library's file name (its SONAME)."""
+    return str(_read_manifest()["library" if fullname else "link_name"])
+
+
+def get_library_path() -> str:
+    """Absolute path of the library file this package ships."""
+    return os.path.join(_LIB_DIR, get_library(fullname=True))
+
+
+def get_cflags() -> str:
+    """Compiler flags: the include directory."""
+    return f"-I{get_include_dir()}"
+
+
+def get_ldflags() -> str:
+    """Linker flags. No RPATH: the consumer must ``import openblas`` before it loads."""
+    return f"-L{get_lib_dir()} -l{get_library()}"
+
+
+def get_pkgconfig_dir() -> str:
+    """Directory of ``openblas.pc`` (relocatable; also found via the ``pkg_config`` entry point)."""
+    return os.path.join(_LIB_DIR, "pkgconfig")
+
+
+def get_cmake_dir() -> str:
+    """Directory of ``OpenBLASConfig.cmake``: ``find_package(OpenBLAS CONFIG)``."""
+    return os.path.join(_LIB_DIR, "cmake", _CMAKE_PACKAGE)
+
+
+def get_requirement() -> str:
+    """The ``Requires-Dist`` a consumer built against this version should declare."""
+    return _REQUIREMENT
+
+
+_DISTRIBUTOR_INIT = '''
+# Added by openblas.write_distributor_init(): load the libraries this package links to
+# before its extension modules, from wherever openblas is installed.
+try:
+    import openblas  # noqa: F401
+except ImportError as _exc:
+    raise ImportError(
+        f"{__name__.rpartition('.')[0]} needs the openblas library ({_exc}); "
+        "install it with: pip install 'openblas>=0.3.29,<0.4'"
+    ) from _exc
+'''
+
+
+def write_distributor_init(target_dir: str | os.PathLike[str]) -> str:
+    """Write (or extend) ``_distributor_init.py`` in a consumer package; returns its path.
+
+    The consumer's ``__init__.py`` must ``from . import _distributor_init`` before importing its
+    extensions.
+    """
+    path = os.path.join(os.fspath(target_dir), "_distributor_init.py")
+    text = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    if "import openblas  # noqa: F401" not in text:
+        header = "" if text else '"""Loads shared libraries from provider packages."""\n'
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(header + text + _DISTRIBUTOR_INIT)
+    return path
+
+
+def _check_loaded_copy() -> None:
+    """Refuse to run on a foreign copy of the library that was loaded under our SONAME first."""
+    loaded = _init.library_path
+    if loaded is None or os.path.realpath(os.path.dirname(loaded)) == os.path.realpath(_LIB_DIR):
+        return
+    message = (
+        f"openblas loaded {loaded} instead of its own library in {_LIB_DIR}: another copy "
+        f"with the same SONAME was loaded first; import openblas before that package, "
+        f"or set {_FOREIGN_ENV}=1 to accept the other copy"
+    )
+    if os.environ.get(_FOREIGN_ENV, "") not in ("", "0"):
+        import warnings
+
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+        return
+    raise ImportError(message)
+
+
+_check_loaded_copy()

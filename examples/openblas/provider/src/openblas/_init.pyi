@@ -1,0 +1,2 @@
+init_result: str | None
+library_path: str | None

@@ -1,0 +1,159 @@
+"""The OpenBLAS example: a real provider built from source, two real consumers, installed apart.
+
+The provider is built once per session in the preset's default configuration (DYNAMIC_ARCH, about
+10 minutes here); LIBWRAP_OPENBLAS_EXTRA_ARGS="-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL" speeds up local runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+from libwrap.elf import read_dynamic
+
+from ..helpers import ROOT, install_target, pip_wheel, python_with, pyenv_pythons, run, wheel_names
+
+pytestmark = [pytest.mark.slow, pytest.mark.openblas, pytest.mark.xdist_group("openblas")]
+
+EXAMPLE = ROOT / "examples" / "openblas"
+SONAME = "libopenblas_pypi.so.0"
+REQUIREMENT = "openblas>=0.3.29,<0.4"
+
+
+def openblas_source() -> Path:
+    """The local OpenBLAS source: no download in tests."""
+    default = ROOT.parent / "shared" / "sources" / "openblas_0.3.29+ds.orig.tar.xz"
+    source = Path(os.environ.get("LIBWRAP_OPENBLAS_SOURCE", default))
+    if not source.exists():
+        pytest.skip(f"no OpenBLAS source at {source}; set LIBWRAP_OPENBLAS_SOURCE to a tarball or directory")
+    return source
+
+
+@pytest.fixture(scope="session")
+def openblas_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = [f"cmake.define.LIBWRAP_SOURCE={openblas_source()}"]
+    extra = os.environ.get("LIBWRAP_OPENBLAS_EXTRA_ARGS", "")
+    if extra:
+        config.append(f"cmake.define.LIBWRAP_EXTRA_BUILD_ARGS={extra}")
+    return pip_wheel(EXAMPLE / "provider", tmp_path_factory.mktemp("openblas-dist"), *config)
+
+
+@pytest.fixture(scope="session")
+def openblas_site(openblas_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install_target(openblas_wheel, tmp_path_factory.mktemp("openblas-site"))
+
+
+def test_provider_wheel_contents(openblas_wheel: Path) -> None:
+    assert re.fullmatch(r"openblas-0\.3\.29-cp39-abi3-linux_[a-z0-9_]+\.whl", openblas_wheel.name)
+    assert wheel_names(openblas_wheel) == {
+        "openblas/__init__.py",
+        "openblas/__main__.py",
+        "openblas/_init.abi3.so",
+        "openblas/_init.pyi",
+        "openblas/py.typed",
+        "openblas/libwrap.json",
+        f"openblas/lib/{SONAME}",
+        "openblas/lib/libopenblas.a",
+        "openblas/lib/pkgconfig/openblas.pc",
+        "openblas/lib/cmake/OpenBLAS/OpenBLASConfig.cmake",
+        "openblas/lib/cmake/OpenBLAS/OpenBLASConfigVersion.cmake",
+        "openblas/include/cblas.h",
+        "openblas/include/openblas_config.h",
+        "openblas-0.3.29.dist-info/licenses/LICENSE",
+        "openblas-0.3.29.dist-info/METADATA",
+        "openblas-0.3.29.dist-info/WHEEL",
+        "openblas-0.3.29.dist-info/RECORD",
+        "openblas-0.3.29.dist-info/entry_points.txt",
+    }
+    with zipfile.ZipFile(openblas_wheel) as zf:
+        assert zf.read("openblas/lib/libopenblas.a") == f"INPUT({SONAME})\n".encode()
+        manifest = json.loads(zf.read("openblas/libwrap.json"))
+    assert manifest["sonames"] == [SONAME]
+    assert manifest["requirement"] == REQUIREMENT
+
+
+def test_provider_links_and_loads_its_library(openblas_site: Path) -> None:
+    init = read_dynamic(openblas_site / "openblas" / "_init.abi3.so")
+    lib = read_dynamic(openblas_site / "openblas" / "lib" / SONAME)
+    assert init is not None
+    assert lib is not None
+    assert SONAME in init.needed
+    assert init.runpath == ("$ORIGIN/lib",)
+    assert lib.soname == SONAME
+    code = "import openblas; print(openblas.config); print(openblas._init.library_path)"
+    proc = python_with([openblas_site], code)
+    assert proc.returncode == 0, proc.stderr
+    config, path = proc.stdout.splitlines()
+    assert config.startswith("OpenBLAS 0.3.29")
+    assert "MAX_THREADS=64" in config  # not the build machine's core count
+    if not os.environ.get("LIBWRAP_OPENBLAS_EXTRA_ARGS"):
+        assert "DYNAMIC_ARCH" in config  # the preset's default configuration
+    assert Path(path).resolve() == (openblas_site / "openblas" / "lib" / SONAME).resolve()
+
+
+def test_threadpoolctl_sees_and_controls_it(openblas_site: Path) -> None:
+    """threadpoolctl finds OpenBLAS by file name prefix: the renamed SONAME must keep libopenblas."""
+    pytest.importorskip("threadpoolctl")
+    code = (
+        "import json, openblas, threadpoolctl\n"
+        "info = [i for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']\n"
+        "with threadpoolctl.threadpool_limits(1, user_api='blas'):\n"
+        "    limited = [i['num_threads'] for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']\n"
+        "print(json.dumps({'info': info, 'limited': limited}))\n"
+    )
+    proc = python_with([openblas_site], code)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert [Path(i["filepath"]).name for i in result["info"]] == [SONAME]
+    assert result["limited"] == [1]
+
+
+def test_repair_gives_manylinux(openblas_wheel: Path, tmp_path: Path) -> None:
+    run(sys.executable, "-m", "auditwheel", "repair", "-w", tmp_path, openblas_wheel)
+    repaired = next(tmp_path.glob("*.whl"))
+    assert re.search(r"-cp39-abi3-manylinux_2_\d+_x86_64", repaired.name), repaired.name
+    run(sys.executable, "-m", "abi3audit", "--strict", "--report", openblas_wheel)
+
+
+@pytest.mark.parametrize("version", list(pyenv_pythons()))
+def test_imports_on_every_cpython(openblas_site: Path, version: str) -> None:
+    python = pyenv_pythons()[version]
+    if python is None:
+        pytest.skip(f"CPython {version} is not installed here (pyenv install {version})")
+    proc = python_with([openblas_site], "import openblas; print(openblas.config.split()[:2])", python=python)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['OpenBLAS', '0.3.29']"
+
+
+def test_run_sh_builds_both_consumers_and_checks_them(openblas_wheel: Path, tmp_path: Path) -> None:
+    """README's main job, with this session's provider wheel instead of a second 10-minute build."""
+    env = {**os.environ, "WORK": str(tmp_path), "PROVIDER_WHEEL": str(openblas_wheel), "PYTHON": sys.executable}
+    proc = subprocess.run(["bash", str(EXAMPLE / "run.sh")], env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(proc.stdout[proc.stdout.index("{") :])
+    for kind in ("cmake", "meson"):
+        result = report["consumers"][f"dgemm_{kind}"]
+        assert result["max_abs_error"] < 1e-10
+        assert result["config"] == report["config"]
+        # installed apart: the consumer lives in its own site directory
+        assert str(tmp_path / f"consumer-{kind}-site") in result["file"]
+        wheel = next((tmp_path / f"consumer-{kind}" / "wheelhouse").glob("*.whl"))
+        assert "manylinux" in wheel.name
+        assert not [n for n in wheel_names(wheel) if "openblas" in n.lower() and n.endswith((".so", ".so.0"))]
+        with zipfile.ZipFile(wheel) as zf:
+            metadata = next(zf.read(n) for n in zf.namelist() if n.endswith(".dist-info/METADATA")).decode()
+        requires = [
+            Requirement(line.split(":", 1)[1]) for line in metadata.splitlines() if line.startswith("Requires-Dist:")
+        ]
+        assert [(r.name, r.specifier) for r in requires] == [("openblas", SpecifierSet(REQUIREMENT[len("openblas") :]))]
+    ours = [p for p in report["loaded"] if Path(p).name == SONAME]
+    assert ours == [report["provider"]]

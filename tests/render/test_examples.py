@@ -1,0 +1,30 @@
+"""examples/ never drifts from the template: re-rendering must reproduce it byte for byte."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+from libwrap.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_openblas_provider_is_what_libwrap_new_renders(tmp_path: Path) -> None:
+    assert main(["new", "openblas", "--no-input", "-o", str(tmp_path)]) == 0
+    rendered, committed = tree(tmp_path / "openblas"), tree(EXAMPLES / "openblas" / "provider")
+    assert sorted(rendered) == sorted(committed)
+    changed = [name for name in rendered if rendered[name] != committed[name]]
+    assert changed == [], f"re-render examples/openblas/provider: {changed}"
+
+
+def test_both_consumers_share_one_extension_source() -> None:
+    """The meson consumer is the CMake one built another way: same C++ source."""
+    openblas = EXAMPLES / "openblas"
+    assert filecmp.cmp(
+        openblas / "consumer-cmake/src/_dgemm.cpp", openblas / "consumer-meson/src/_dgemm.cpp", shallow=False
+    )
