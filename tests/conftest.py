@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +12,17 @@ import pytest
 
 from libwrap.spec import ProviderSpec
 
-from .helpers import FIXTURES, WRAPDEMO, Provider, cmake_install, generate_and_build, install_target
+from .helpers import (
+    FIXTURES,
+    WRAPDEMO,
+    Provider,
+    cmake_install,
+    generate_and_build,
+    install_target,
+    pip_wheel,
+    python_with,
+    wheel_names,
+)
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +56,46 @@ def clean_cwd(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(old)
+
+
+PKGCONF = Path(sys.executable).parent / "pkgconf-pypi"
+
+
+def build_consumer(tmp: Path, provider_site: Path, discovery: str, *, preload: bool = True) -> Path:
+    """Build democonsumer against the provider installed in PROVIDER_SITE; returns the wheel.
+
+    Without PRELOAD the package neither has nor imports _distributor_init, nor declares wrapdemo:
+    what a project looks like before `libwrap repair`.
+    """
+    project = shutil.copytree(FIXTURES / "consumer", tmp / "consumer")
+    package = project / "src" / "democonsumer"
+    if preload:
+        proc = python_with(
+            [provider_site], f"import wrapdemo; print(wrapdemo.write_distributor_init({str(package)!r}))"
+        )
+        assert proc.returncode == 0, proc.stderr
+    else:
+        for path, drop in (
+            (package / "__init__.py", "_distributor_init"),
+            (project / "pyproject.toml", "dependencies"),
+        ):
+            path.write_text("".join(line for line in path.read_text().splitlines(keepends=True) if drop not in line))
+    env = {**os.environ, "PYTHONPATH": str(provider_site), "PKG_CONFIG": str(PKGCONF)}
+    return pip_wheel(project, tmp / "dist", f"cmake.define.DISCOVERY={discovery}", env=env)
+
+
+@pytest.fixture(scope="session", params=["pkgconfig", "cmake"])
+def consumer_wheel(
+    request: pytest.FixtureRequest, provider_site: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """democonsumer built through pkg-config or find_package."""
+    wheel = build_consumer(tmp_path_factory.mktemp(f"consumer-{request.param}"), provider_site, request.param)
+    assert wheel_names(wheel) >= {"democonsumer/__init__.py", "democonsumer/_distributor_init.py"}
+    assert not [n for n in wheel_names(wheel) if "libwrapdemo" in n]
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def consumer_site(consumer_wheel: Path) -> Path:
+    """democonsumer installed in its own --target directory."""
+    return install_target(consumer_wheel, consumer_wheel.parent.parent / "site")

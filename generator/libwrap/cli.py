@@ -6,13 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import new
+from . import check, new, repair
 from ._version import __version__
 from .errors import LibwrapError
 
 __all__ = ["main"]
 
-SUBCOMMANDS = {"new": new}
+SUBCOMMANDS = {"new": new, "repair": repair, "check": check}
 
 
 def build_parser() -> argparse.ArgumentParser:

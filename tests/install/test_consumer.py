@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -11,38 +9,9 @@ import pytest
 
 from libwrap.elf import read_dynamic
 
-from ..helpers import FIXTURES, install_target, pip_wheel, pyenv_pythons, python_with, run, wheel_names
+from ..helpers import pyenv_pythons, python_with, run, wheel_names
 
 pytestmark = pytest.mark.slow
-
-PKGCONF = Path(sys.executable).parent / "pkgconf-pypi"
-
-
-def build_consumer(tmp: Path, provider_site: Path, discovery: str) -> Path:
-    """Build democonsumer against the provider installed in PROVIDER_SITE; returns the wheel."""
-    project = shutil.copytree(FIXTURES / "consumer", tmp / "consumer")
-    package = project / "src" / "democonsumer"
-    proc = python_with([provider_site], f"import wrapdemo; print(wrapdemo.write_distributor_init({str(package)!r}))")
-    assert proc.returncode == 0, proc.stderr
-    env = {**os.environ, "PYTHONPATH": str(provider_site), "PKG_CONFIG": str(PKGCONF)}
-    return pip_wheel(project, tmp / "dist", f"cmake.define.DISCOVERY={discovery}", env=env)
-
-
-@pytest.fixture(scope="session", params=["pkgconfig", "cmake"])
-def consumer_wheel(
-    request: pytest.FixtureRequest, provider_site: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """democonsumer built through pkg-config or find_package."""
-    wheel = build_consumer(tmp_path_factory.mktemp(f"consumer-{request.param}"), provider_site, request.param)
-    assert wheel_names(wheel) >= {"democonsumer/__init__.py", "democonsumer/_distributor_init.py"}
-    assert not [n for n in wheel_names(wheel) if "libwrapdemo" in n]
-    return wheel
-
-
-@pytest.fixture(scope="session")
-def consumer_site(consumer_wheel: Path) -> Path:
-    """democonsumer installed in its own --target directory."""
-    return install_target(consumer_wheel, consumer_wheel.parent.parent / "site")
 
 
 def extension(site: Path) -> Path:

@@ -20,7 +20,7 @@ from packaging.specifiers import SpecifierSet
 
 from libwrap.elf import read_dynamic
 
-from ..helpers import ROOT, install_target, pip_wheel, python_with, pyenv_pythons, run, wheel_names
+from ..helpers import ROOT, install_target, pip_wheel, pyenv_pythons, python_with, run, wheel_names
 
 pytestmark = [pytest.mark.slow, pytest.mark.openblas, pytest.mark.xdist_group("openblas")]
 

@@ -1,0 +1,78 @@
+"""What a consumer wheel needs: each DT_NEEDED sorted into inside / policy / provided / missing."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from .errors import UsageError
+from .policy import allowed_by_policy
+from .providers import Provider, ProviderIndex
+from .wheelfile import Wheel
+
+__all__ = ["Needs", "analyse", "declared_distributions", "top_package"]
+
+
+@dataclasses.dataclass
+class Needs:
+    """DT_NEEDED names of a wheel's ELF files, by how they are satisfied."""
+
+    users: dict[str, list[str]]  # soname -> members that need it
+    inside: set[str]  # shipped in the wheel (grafted or own libraries)
+    policy: set[str]  # the manylinux policy lets the system provide it
+    provided: dict[str, Provider]  # another distribution ships it
+    unresolved: set[str]  # nobody we know ships it: auditwheel must graft it from the system
+
+
+def top_package(member: str) -> str | None:
+    """The top-level package of a wheel member; None for a top-level module."""
+    parts = member.split("/")
+    if len(parts) < 2 or parts[0].endswith((".dist-info", ".data")):
+        return None
+    return parts[0]
+
+
+def analyse(wheel: Wheel, index: ProviderIndex, policy: str = "") -> Needs:
+    elf = wheel.elf_files()
+    if not elf:
+        msg = f"{wheel.path.name} has no ELF files (no compiled extension); a pure-Python wheel needs no repair"
+        raise UsageError(msg)
+    inside = {info.soname for info in elf.values() if info.soname} | {m.rsplit("/", 1)[-1] for m in elf}
+    users: dict[str, list[str]] = defaultdict(list)
+    for member, info in elf.items():
+        for soname in info.needed:
+            users[soname].append(member)
+    needs = Needs(dict(users), set(), set(), {}, set())
+    for soname in users:
+        if soname in inside:
+            needs.inside.add(soname)
+            continue
+        if allowed_by_policy(soname, policy):
+            needs.policy.add(soname)
+            continue
+        candidates = {p.key: p for p in index.lookup(soname)}
+        if len(candidates) > 1:
+            names = " and ".join(sorted(f"{p.distribution} ({p.origin})" for p in candidates.values()))
+            msg = f"{soname} is provided by both {names}; choose one with --provider DIST"
+            raise UsageError(msg)
+        if candidates:
+            needs.provided[soname] = next(iter(candidates.values()))
+        else:
+            needs.unresolved.add(soname)
+    return needs
+
+
+def declared_distributions(wheel: Wheel) -> set[str]:
+    """Canonical names of the distributions a wheel declares in Requires-Dist (no extras-only ones)."""
+    names: set[str] = set()
+    for line in wheel.requires_dist:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if requirement.marker is None or "extra" not in str(requirement.marker):
+            names.add(str(canonicalize_name(requirement.name)))
+    return names
