@@ -39,13 +39,16 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         help="an installed distribution or a wheel file that provides libraries (repeatable; settles ambiguities)",
     )
     parser.add_argument(
+        "--strip", action="store_true", help="strip symbols from the wheel's ELF files (auditwheel --strip)"
+    )
+    parser.add_argument(
         "--plat",
         metavar="TAG",
         help="platform tag for auditwheel, e.g. manylinux_2_28_x86_64 (default: the best it can)",
     )
 
 
-def _auditwheel(wheel: Path, out: Path, exclude: list[str], plat: str | None) -> Path:
+def _auditwheel(wheel: Path, out: Path, exclude: list[str], plat: str | None, *, strip: bool) -> Path:
     cmd = [
         sys.executable,
         "-m",
@@ -57,6 +60,8 @@ def _auditwheel(wheel: Path, out: Path, exclude: list[str], plat: str | None) ->
     ]
     if plat:
         cmd += ["--plat", plat]
+    if strip:
+        cmd.append("--strip")
     proc = subprocess.run([*cmd, str(wheel)], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -109,7 +114,7 @@ def execute(args: argparse.Namespace) -> int:
         raise UsageError(msg)
 
     with tempfile.TemporaryDirectory() as tmp:
-        repaired = read_wheel(_auditwheel(args.wheel, Path(tmp), sorted(needs.provided), args.plat))
+        repaired = read_wheel(_auditwheel(args.wheel, Path(tmp), sorted(needs.provided), args.plat, strip=args.strip))
         declared = declared_distributions(repaired)
         added = []
         for provider in {p.key: p for p in needs.provided.values()}.values():

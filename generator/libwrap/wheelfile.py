@@ -60,9 +60,9 @@ class Wheel:
 
     def add_requirement(self, requirement: str) -> None:
         """Append a Requires-Dist header to METADATA (before the body, with the other headers)."""
-        text = self.metadata
-        head, sep, body = text.partition("\n\n")
-        self.members[f"{self.dist_info}/METADATA"] = f"{head}\nRequires-Dist: {requirement}{sep}{body}".encode()
+        head, sep, body = self.metadata.partition("\n\n")
+        text = f"{head.rstrip(chr(10))}\nRequires-Dist: {requirement}\n" + (f"\n{body}" if sep else "")
+        self.members[f"{self.dist_info}/METADATA"] = text.encode()
 
 
 def read_wheel(path: Path) -> Wheel:

@@ -1,7 +1,9 @@
 """The OpenBLAS example: a real provider built from source, two real consumers, installed apart.
 
 The provider is built once per session in the preset's default configuration (DYNAMIC_ARCH, about
-10 minutes here); LIBWRAP_OPENBLAS_EXTRA_ARGS="-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL" speeds up local runs.
+10 minutes here). For local runs, LIBWRAP_OPENBLAS_EXTRA_ARGS="-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL"
+builds one kernel set only, and LIBWRAP_OPENBLAS_WHEEL=<wheel built from examples/openblas/provider>
+skips the build; CI sets neither.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def openblas_source() -> Path:
 
 @pytest.fixture(scope="session")
 def openblas_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("LIBWRAP_OPENBLAS_WHEEL"):
+        return Path(os.environ["LIBWRAP_OPENBLAS_WHEEL"])
     config = [f"cmake.define.LIBWRAP_SOURCE={openblas_source()}"]
     extra = os.environ.get("LIBWRAP_OPENBLAS_EXTRA_ARGS", "")
     if extra:
@@ -157,3 +161,11 @@ def test_run_sh_builds_both_consumers_and_checks_them(openblas_wheel: Path, tmp_
         assert [(r.name, r.specifier) for r in requires] == [("openblas", SpecifierSet(REQUIREMENT[len("openblas") :]))]
     ours = [p for p in report["loaded"] if Path(p).name == SONAME]
     assert ours == [report["provider"]]
+
+
+@pytest.mark.parametrize("kind", ["cmake", "meson"])
+def test_committed_distributor_init_is_what_the_provider_writes(openblas_site: Path, tmp_path: Path, kind: str) -> None:
+    proc = python_with([openblas_site], f"import openblas; openblas.write_distributor_init({str(tmp_path)!r})")
+    assert proc.returncode == 0, proc.stderr
+    committed = EXAMPLE / f"consumer-{kind}" / "src" / f"dgemm_{kind}" / "_distributor_init.py"
+    assert committed.read_text() == (tmp_path / "_distributor_init.py").read_text()
