@@ -112,7 +112,9 @@ def main() -> int:
     excluded = repair(raw, tmp / "excluded", soname)
     grafted = repair(raw, tmp / "grafted")
     size_ex, size_gr = excluded.stat().st_size, grafted.stat().st_size
-    rows.append(f"| consumer wheel (dgemm-cmake) | {size_ex:,} B excluded | {size_gr:,} B grafted | grafted / excluded = {size_gr / size_ex:.1f} |")
+    rows.append(
+        f"| consumer wheel (dgemm-cmake) | {size_ex:,} B excluded | {size_gr:,} B grafted | grafted / excluded = {size_gr / size_ex:.1f} |"
+    )
 
     # 2. three consumers in one process
     third = build(renamed_consumer(tmp, "third"), tmp / "third-raw")
@@ -144,8 +146,12 @@ def main() -> int:
     t_ctypes = median_import([], f"import ctypes\nctypes.CDLL({str(libpath)!r})")
     t_scipy = median_import([scipy_site], "import scipy_openblas32")
     t_python = median_import([], "pass")
-    rows.append(f"| `import openblas` vs `ctypes.CDLL(same file)` | {t_provider:.2f} ms | {t_ctypes:.2f} ms | ratio {t_provider / t_ctypes:.2f} |")
-    rows.append(f"| `import openblas` vs `import scipy_openblas32` | {t_provider:.2f} ms | {t_scipy:.2f} ms | ratio {t_provider / t_scipy:.2f} |")
+    rows.append(
+        f"| `import openblas` vs `ctypes.CDLL(same file)` | {t_provider:.2f} ms | {t_ctypes:.2f} ms | ratio {t_provider / t_ctypes:.2f} |"
+    )
+    rows.append(
+        f"| `import openblas` vs `import scipy_openblas32` | {t_provider:.2f} ms | {t_scipy:.2f} ms | ratio {t_provider / t_scipy:.2f} |"
+    )
 
     # 4. dgemm throughput, n = 1000: best of 7 rounds of 5 calls, in 5 alternating trials (the VM is noisy)
     n, rounds, calls, trials = 1000, 7, 5, 5
@@ -174,11 +180,15 @@ def main() -> int:
 
     config = python_in([provider_site], "import openblas; print(openblas.config)").strip()
     print("# OpenBLAS provider: measured figures\n")
-    print(f"Produced by `examples/openblas/benchmark.py` on {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}; provider `{provider_wheel.name}` ({config}).\n")
+    print(
+        f"Produced by `examples/openblas/benchmark.py` on {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}; provider `{provider_wheel.name}` ({config}).\n"
+    )
     print("| what | libwrap (provider) | alternative | ratio |\n|---|---|---|---|")
     print("\n".join(rows))
-    print(f"\nImport times are the median of {RUNS} fresh interpreters, timed inside the process; an empty statement takes {t_python:.3f} ms.")
+    print(
+        f"\nImport times are the median of {RUNS} fresh interpreters, timed inside the process; an empty statement takes {t_python:.3f} ms."
+    )
     print(f"\nMapped OpenBLAS files, provider layout: {short(copies_ex)}; grafted layout: {short(copies_gr)}.")
     with zipfile.ZipFile(grafted) as zf:
         print(f"The grafted wheel holds {[n for n in zf.namelist() if n.endswith('.so.0')]}.")

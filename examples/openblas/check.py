@@ -21,7 +21,6 @@ def main() -> int:
     import dgemm_cmake
     import dgemm_meson
     import numpy as np
-
     import openblas
 
     rng = np.random.default_rng(0)
@@ -40,7 +39,12 @@ def main() -> int:
     copies = loaded_openblas()
     ours = [p for p in copies if Path(p).resolve().parent == Path(openblas.get_lib_dir()).resolve()]
     assert len(ours) == 1, copies
-    report = {"provider": openblas.get_library_path(), "config": openblas.config, "consumers": results, "loaded": copies}
+    report = {
+        "provider": openblas.get_library_path(),
+        "config": openblas.config,
+        "consumers": results,
+        "loaded": copies,
+    }
     print(json.dumps(report, indent=2))
     return 0
 

@@ -116,10 +116,11 @@ _DISTRIBUTOR_INIT = '''
 try:
     import {{ cookiecutter.name }}  # noqa: F401
 except ImportError as _exc:
-    raise ImportError(
+    _msg = (
         f"{__name__.rpartition('.')[0]} needs the {{ cookiecutter.name }} library ({_exc}); "
         "install it with: pip install '{{ cookiecutter.requirement }}'"
-    ) from _exc
+    )
+    raise ImportError(_msg) from _exc
 '''
 
 

@@ -5,7 +5,8 @@
 try:
     import openblas  # noqa: F401
 except ImportError as _exc:
-    raise ImportError(
+    _msg = (
         f"{__name__.rpartition('.')[0]} needs the openblas library ({_exc}); "
         "install it with: pip install 'openblas>=0.3.29,<0.4'"
-    ) from _exc
+    )
+    raise ImportError(_msg) from _exc
