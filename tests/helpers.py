@@ -77,12 +77,13 @@ def install_target(wheel: Path, target: Path) -> Path:
     return target
 
 
-def python_with(paths: list[Path], code: str, python: str = sys.executable) -> subprocess.CompletedProcess[str]:
-    """Run CODE in a fresh interpreter that sees only PATHS (besides the stdlib)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYENV_VERSION"))}
-    env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
-    env["PYTHONNOUSERSITE"] = "1"
-    return subprocess.run([python, "-c", code], env=env, capture_output=True, text=True, check=False)
+def python_with(
+    paths: list[Path], code: str, python: str = sys.executable, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run CODE in a fresh interpreter that sees only PATHS (besides the stdlib and its site-packages)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYENV_VERSION"))}
+    clean.update({"PYTHONPATH": os.pathsep.join(map(str, paths)), "PYTHONNOUSERSITE": "1", **(env or {})})
+    return subprocess.run([python, "-c", code], env=clean, capture_output=True, text=True, check=False)
 
 
 def make_tarball(directory: Path, out: Path) -> Path:

@@ -50,7 +50,9 @@ def _import(module, distribution, requirement, minimum, below):
 
     try:
         loaded = importlib.import_module(module)
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
+        if exc.name != module.partition(".")[0]:
+            raise  # the provider is there but failed: its own message says why
         raise ImportError(
             f"{{__name__.rpartition('.')[0]}} needs {{requirement}} ({{exc}}); install it with: pip install '{{requirement}}'"
         ) from exc

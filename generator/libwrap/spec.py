@@ -81,13 +81,22 @@ def is_url(source: str) -> bool:
     return _URL.fullmatch(source) is not None
 
 
+def abi_upper_bound(version: str, abi_upper: str = "") -> str:
+    """The first release that may break the ABI: 0.x breaks on minor releases, later ones on major."""
+    if abi_upper:
+        return abi_upper
+    major, minor = (*Version(version).release, 0)[:2]
+    return f"0.{minor + 1}" if major == 0 else f"{major + 1}"
+
+
 def default_requirement(name: str, version: str, abi_upper: str = "") -> str:
-    """``name>=version,<next ABI break``: 0.x breaks on minor releases, later ones on major releases."""
-    parsed = Version(version)
-    if not abi_upper:
-        major, minor = (*parsed.release, 0)[:2]
-        abi_upper = f"0.{minor + 1}" if major == 0 else f"{major + 1}"
-    return f"{name}>={parsed.public},<{abi_upper}"
+    """``name>=version,<next ABI break``."""
+    return f"{name}>={Version(version).public},<{abi_upper_bound(version, abi_upper)}"
+
+
+def _release_tuple(version: str) -> str:
+    """Python source for a version's release numbers, e.g. '(0, 3, 29)'."""
+    return repr(tuple(Version(version).release))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -234,6 +243,8 @@ class ProviderSpec:
             "init_result_name": self.init_result_name,
             "build_args_if_missing": ";".join(f"{path}|{arg}" for path, arg in self.build_args_if_missing),
             "requirement": default_requirement(self.name, self.version, self.abi_upper),
+            "version_info": _release_tuple(self.version),
+            "abi_below": _release_tuple(abi_upper_bound(self.version, self.abi_upper)),
             "license_files": ";".join(self.license_files),
             "license_expression": self.license_expression,
             "libwrap_version": libwrap_version,

@@ -24,7 +24,7 @@ from libwrap.elf import read_dynamic
 
 from ..helpers import ROOT, install_target, pip_wheel, pyenv_pythons, python_with, run, wheel_names
 
-pytestmark = [pytest.mark.slow, pytest.mark.openblas, pytest.mark.xdist_group("openblas")]
+pytestmark = [pytest.mark.slow, pytest.mark.openblas]
 
 EXAMPLE = ROOT / "examples" / "openblas"
 SONAME = "libopenblas_pypi.so.0"

@@ -18,7 +18,7 @@ from libwrap.wheelfile import read_wheel
 
 from ..helpers import FIXTURES, install_target, pip_wheel, python_with, run, wheel_names
 
-pytestmark = [pytest.mark.slow, pytest.mark.torch, pytest.mark.xdist_group("torch")]
+pytestmark = [pytest.mark.slow, pytest.mark.torch]
 
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install torch==2.13.0")
 TORCH_LIBS = {"libc10.so", "libtorch_cpu.so", "libtorch_python.so"}

@@ -78,6 +78,14 @@ def _elf(path: Path) -> Library | None:
     return lib
 
 
+def _versioned(path: Path) -> bool:
+    """Whether an ELF file defines symbol versions (a .gnu.version_d section)."""
+    from elftools.elf.elffile import ELFFile
+
+    with path.open("rb") as f:
+        return any(section["sh_type"] == "SHT_GNU_verdef" for section in ELFFile(f).iter_sections())
+
+
 def _exports(path: Path, symbol: str) -> bool:
     """Whether an ELF file defines a global or weak dynamic function SYMBOL."""
     from elftools.elf.elffile import ELFFile
@@ -287,6 +295,7 @@ def stage(
         if implib.is_file():
             import_library = str(lib_out / implib.name)
             shutil.copyfile(implib, import_library)
+    versioned = sys.platform not in ("darwin", "win32") and _versioned(lib_out / primary_name)
     info: dict[str, object] = {
         "LIBWRAP_LIBRARY_FILES": _cmake_list([str(lib_out / staged[lib.soname]) for lib in libraries]),
         "LIBWRAP_PRIMARY_FILE": str(lib_out / primary_name),
@@ -294,6 +303,7 @@ def stage(
         "LIBWRAP_SONAMES": _cmake_list(sorted(staged.values())),
         "LIBWRAP_SONAMES_JSON": json.dumps(sorted(staged.values())),
         "LIBWRAP_LINK_NAME": link_name,
+        "LIBWRAP_VERSIONED_JSON": json.dumps(versioned),
         "LIBWRAP_IMPORT_LIBRARY": import_library,
         "LIBWRAP_LICENSE_COUNT": str(len(licenses)),
     }

@@ -20,28 +20,19 @@ if sys.platform == "win32":
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = "{{ cookiecutter.version }}"
+#: The release numbers of ``__version__``, for consumers that check the range they were built for.
+version_info = {{ cookiecutter.version_info }}
 #: What {{ cookiecutter.init_symbol }}() returned when the library was loaded.
 {{ cookiecutter.init_result_name }} = _init.init_result
 
+{%- set public = ["get_cflags", "get_cmake_dir", "get_include_dir", "get_ldflags", "get_lib_dir", "get_library",
+    "get_library_path", "get_pkgconfig_dir", "get_requirement", "get_sonames", "version_info",
+    "write_distributor_init", cookiecutter.init_result_name] %}
 __all__ = [
     "__version__",
-{%- if cookiecutter.init_result_name < "get_" %}
-    "{{ cookiecutter.init_result_name }}",
-{%- endif %}
-    "get_cflags",
-    "get_cmake_dir",
-    "get_include_dir",
-    "get_ldflags",
-    "get_lib_dir",
-    "get_library",
-    "get_library_path",
-    "get_pkgconfig_dir",
-    "get_requirement",
-    "get_sonames",
-{%- if cookiecutter.init_result_name > "get_" %}
-    "{{ cookiecutter.init_result_name }}",
-{%- endif %}
-    "write_distributor_init",
+{%- for name in public | sort %}
+    "{{ name }}",
+{%- endfor %}
 ]
 
 _REQUIREMENT = "{{ cookiecutter.requirement }}"
@@ -115,12 +106,22 @@ _DISTRIBUTOR_INIT = '''
 # before its extension modules, from wherever {{ cookiecutter.name }} is installed.
 try:
     import {{ cookiecutter.name }}  # noqa: F401
-except ImportError as _exc:
+except ModuleNotFoundError as _exc:
+    if _exc.name != "{{ cookiecutter.name }}":
+        raise  # {{ cookiecutter.name }} is there but failed: its own message says why
     _msg = (
         f"{__name__.rpartition('.')[0]} needs the {{ cookiecutter.name }} library ({_exc}); "
         "install it with: pip install '{{ cookiecutter.requirement }}'"
     )
     raise ImportError(_msg) from _exc
+# Built against {{ cookiecutter.name }} {{ cookiecutter.version }}: an older copy may lack symbols, a newer major its ABI.
+if not {{ cookiecutter.version_info }} <= getattr({{ cookiecutter.name }}, "version_info", (0,)) < {{ cookiecutter.abi_below }}:
+    _msg = (
+        f"{__name__.rpartition('.')[0]} was built for {{ cookiecutter.requirement }}, but {{ cookiecutter.name }} "
+        f"{ {{- cookiecutter.name }}.__version__} is installed; install a matching one with: "
+        "pip install '{{ cookiecutter.requirement }}'"
+    )
+    raise ImportError(_msg)
 '''
 
 
@@ -147,10 +148,19 @@ def _check_loaded_copy() -> None:
     loaded = _init.library_path
     if loaded is None or os.path.realpath(os.path.dirname(loaded)) == os.path.realpath(_LIB_DIR):
         return
+    ours = get_library_path()
+    if _read_manifest().get("versioned_symbols") and _init.library_versioned is False:
+        # Not even a warning: extensions linked to our versioned symbols abort the process on it.
+        msg = (
+            f"{{ cookiecutter.name }} found {loaded} loaded under its SONAME, without the symbol versions of "
+            f"{ours}; extensions built against {{ cookiecutter.name }} would abort the interpreter on it. "
+            "Import {{ cookiecutter.name }} before the package that loads the other copy"
+        )
+        raise ImportError(msg)
     message = (
-        f"{{ cookiecutter.name }} loaded {loaded} instead of its own library in {_LIB_DIR}: another copy "
-        f"with the same SONAME was loaded first; import {{ cookiecutter.name }} before that package, "
-        f"or set {_FOREIGN_ENV}=1 to accept the other copy"
+        f"{{ cookiecutter.name }} loaded {loaded} instead of its own {ours}: another copy with the same "
+        f"SONAME was loaded first; import {{ cookiecutter.name }} before that package, or set "
+        f"{_FOREIGN_ENV}=1 to accept the other copy"
     )
     if os.environ.get(_FOREIGN_ENV, "") not in ("", "0"):
         import warnings

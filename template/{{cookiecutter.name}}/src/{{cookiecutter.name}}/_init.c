@@ -7,31 +7,58 @@
 #define _GNU_SOURCE /* dladdr */
 #endif
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
 #ifdef _WIN32
 #include <windows.h>
-#define LIBWRAP_IMPORT __declspec(dllimport) /* the real address, not this module's thunk */
 #else
 #include <dlfcn.h>
-#define LIBWRAP_IMPORT
+#endif
+#if defined(__linux__)
+#include <link.h>
 #endif
 
-{%- if cookiecutter.init_returns == "str" %}
-LIBWRAP_IMPORT extern const char *{{ cookiecutter.init_symbol }}(void);
-{%- elif cookiecutter.init_returns == "int" %}
-LIBWRAP_IMPORT extern int {{ cookiecutter.init_symbol }}(void);
-{%- else %}
-LIBWRAP_IMPORT extern void {{ cookiecutter.init_symbol }}(void);
-{%- endif %}
+{% set rtype = {"str": "const char *", "int": "int ", "void": "void "}[cookiecutter.init_returns] -%}
+typedef {{ rtype }}(*init_function)(void);
 
-/* The file the process actually resolved {{ cookiecutter.init_symbol }} from: a copy loaded earlier
- * under the same SONAME wins over ours, and __init__.py must be able to tell. */
-static PyObject *library_path(void) {
+#if defined(__linux__)
+/* No direct reference to the library's symbols: were _init linked to a versioned symbol while the
+ * process holds an unversioned copy under our SONAME, glibc would abort loading this very module.
+ * Looking the symbol up in the copy our DT_NEEDED was bound to lets __init__.py refuse it instead. */
+static init_function find_init(void) {
+    void *handle = dlopen(LIBWRAP_SONAME, RTLD_NOW | RTLD_NOLOAD);
+    if (handle == NULL) {
+        PyErr_Format(PyExc_ImportError, "%s is not loaded (%s); reinstall {{ cookiecutter.name }}", LIBWRAP_SONAME, dlerror());
+        return NULL;
+    }
+    void *symbol = dlsym(handle, "{{ cookiecutter.init_symbol }}");
+    dlclose(handle); /* drops only the reference RTLD_NOLOAD added */
+    if (symbol == NULL) {
+        PyErr_Format(PyExc_ImportError, "the loaded %s has no {{ cookiecutter.init_symbol }}; reinstall {{ cookiecutter.name }}", LIBWRAP_SONAME);
+        return NULL;
+    }
+    init_function function;
+    memcpy(&function, &symbol, sizeof function); /* object to function pointer, as POSIX allows */
+    return function;
+}
+#else
+/* Windows and macOS have no symbol versions to trip over: a plain import. */
+#ifdef _WIN32
+__declspec(dllimport) /* the real address, not this module's thunk */
+#endif
+extern {{ rtype }}{{ cookiecutter.init_symbol }}(void);
+static init_function find_init(void) { return &{{ cookiecutter.init_symbol }}; }
+#endif
+
+/* The file the process actually resolved the library from: a copy loaded earlier under the same
+ * SONAME wins over ours, and __init__.py must be able to tell. */
+static PyObject *library_path(void *address) {
 #ifdef _WIN32
     HMODULE module = NULL;
     wchar_t path[32768];
     DWORD flags = GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT;
-    if (GetModuleHandleExW(flags, (LPCWSTR)(void *)&{{ cookiecutter.init_symbol }}, &module)) {
+    if (GetModuleHandleExW(flags, (LPCWSTR)address, &module)) {
         DWORD length = GetModuleFileNameW(module, path, 32768);
         if (length > 0 && length < 32768) {
             return PyUnicode_FromWideChar(path, (Py_ssize_t)length);
@@ -39,11 +66,63 @@ static PyObject *library_path(void) {
     }
 #else
     Dl_info info;
-    if (dladdr((void *)&{{ cookiecutter.init_symbol }}, &info) && info.dli_fname != NULL) {
+    if (dladdr(address, &info) && info.dli_fname != NULL) {
         return PyUnicode_DecodeFSDefault(info.dli_fname);
     }
 #endif
     Py_RETURN_NONE;
+}
+
+#if defined(__linux__)
+/* dl_iterate_phdr callback: find the object holding data[0]; data[1] becomes 1, or 2 with DT_VERDEF. */
+static int find_verdef(struct dl_phdr_info *info, size_t size, void *data) {
+    uintptr_t target = (uintptr_t)((void **)data)[0];
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *load = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + load->p_vaddr;
+        if (load->p_type != PT_LOAD || target < start || target >= start + load->p_memsz) {
+            continue;
+        }
+        ((void **)data)[1] = (void *)(uintptr_t)1;
+        for (int j = 0; j < info->dlpi_phnum; j++) {
+            if (info->dlpi_phdr[j].p_type != PT_DYNAMIC) {
+                continue;
+            }
+            const ElfW(Dyn) *dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[j].p_vaddr);
+            for (; dyn->d_tag != DT_NULL; dyn++) {
+                if (dyn->d_tag == DT_VERDEF) {
+                    ((void **)data)[1] = (void *)(uintptr_t)2;
+                }
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+#endif
+
+/* Whether the loaded library defines symbol versions: extensions linked against a versioned copy
+ * make glibc abort the process when they meet an unversioned one, so Python must know first. */
+static PyObject *library_versioned(void *address) {
+#if defined(__linux__)
+    void *data[2] = {address, NULL};
+    dl_iterate_phdr(find_verdef, data);
+    if (data[1] != NULL) {
+        return PyBool_FromLong((uintptr_t)data[1] == 2);
+    }
+#else
+    (void)address;
+#endif
+    Py_RETURN_NONE;
+}
+
+static int add(PyObject *module, const char *name, PyObject *value) {
+    if (value == NULL || PyModule_AddObject(module, name, value) < 0) {
+        Py_XDECREF(value);
+        return -1;
+    }
+    return 0;
 }
 
 static struct PyModuleDef module_def = {
@@ -51,33 +130,31 @@ static struct PyModuleDef module_def = {
 };
 
 PyMODINIT_FUNC PyInit__init(void) {
+    init_function init = find_init();
+    if (init == NULL) {
+        return NULL;
+    }
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) {
         return NULL;
     }
+    void *address;
+    memcpy(&address, &init, sizeof address);
 {%- if cookiecutter.init_returns == "str" %}
-    const char *result = {{ cookiecutter.init_symbol }}();
-    PyObject *init_result = Py_None;
-    if (result != NULL) {
-        init_result = PyUnicode_DecodeUTF8(result, (Py_ssize_t)strlen(result), "replace");
-    } else {
+    const char *result = init();
+    PyObject *init_result = result ? PyUnicode_DecodeUTF8(result, (Py_ssize_t)strlen(result), "replace") : Py_None;
+    if (result == NULL) {
         Py_INCREF(Py_None);
     }
 {%- elif cookiecutter.init_returns == "int" %}
-    PyObject *init_result = PyLong_FromLong((long){{ cookiecutter.init_symbol }}());
+    PyObject *init_result = PyLong_FromLong((long)init());
 {%- else %}
-    {{ cookiecutter.init_symbol }}();
+    init();
     PyObject *init_result = Py_None;
     Py_INCREF(Py_None);
 {%- endif %}
-    if (PyModule_AddObject(module, "init_result", init_result) < 0) {
-        Py_XDECREF(init_result);
-        Py_DECREF(module);
-        return NULL;
-    }
-    PyObject *path = library_path();
-    if (PyModule_AddObject(module, "library_path", path) < 0) {
-        Py_XDECREF(path);
+    if (add(module, "init_result", init_result) < 0 || add(module, "library_path", library_path(address)) < 0 ||
+        add(module, "library_versioned", library_versioned(address)) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -20,9 +20,10 @@ if sys.platform == "win32":
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = "0.3.29"
+#: The release numbers of ``__version__``, for consumers that check the range they were built for.
+version_info = (0, 3, 29)
 #: What openblas_get_config() returned when the library was loaded.
 config = _init.init_result
-
 __all__ = [
     "__version__",
     "config",
@@ -36,6 +37,7 @@ __all__ = [
     "get_pkgconfig_dir",
     "get_requirement",
     "get_sonames",
+    "version_info",
     "write_distributor_init",
 ]
 
@@ -110,12 +112,22 @@ _DISTRIBUTOR_INIT = '''
 # before its extension modules, from wherever openblas is installed.
 try:
     import openblas  # noqa: F401
-except ImportError as _exc:
+except ModuleNotFoundError as _exc:
+    if _exc.name != "openblas":
+        raise  # openblas is there but failed: its own message says why
     _msg = (
         f"{__name__.rpartition('.')[0]} needs the openblas library ({_exc}); "
         "install it with: pip install 'openblas>=0.3.29,<0.4'"
     )
     raise ImportError(_msg) from _exc
+# Built against openblas 0.3.29: an older copy may lack symbols, a newer major its ABI.
+if not (0, 3, 29) <= getattr(openblas, "version_info", (0,)) < (0, 4):
+    _msg = (
+        f"{__name__.rpartition('.')[0]} was built for openblas>=0.3.29,<0.4, but openblas "
+        f"{openblas.__version__} is installed; install a matching one with: "
+        "pip install 'openblas>=0.3.29,<0.4'"
+    )
+    raise ImportError(_msg)
 '''
 
 
@@ -142,10 +154,19 @@ def _check_loaded_copy() -> None:
     loaded = _init.library_path
     if loaded is None or os.path.realpath(os.path.dirname(loaded)) == os.path.realpath(_LIB_DIR):
         return
+    ours = get_library_path()
+    if _read_manifest().get("versioned_symbols") and _init.library_versioned is False:
+        # Not even a warning: extensions linked to our versioned symbols abort the process on it.
+        msg = (
+            f"openblas found {loaded} loaded under its SONAME, without the symbol versions of "
+            f"{ours}; extensions built against openblas would abort the interpreter on it. "
+            "Import openblas before the package that loads the other copy"
+        )
+        raise ImportError(msg)
     message = (
-        f"openblas loaded {loaded} instead of its own library in {_LIB_DIR}: another copy "
-        f"with the same SONAME was loaded first; import openblas before that package, "
-        f"or set {_FOREIGN_ENV}=1 to accept the other copy"
+        f"openblas loaded {loaded} instead of its own {ours}: another copy with the same "
+        f"SONAME was loaded first; import openblas before that package, or set "
+        f"{_FOREIGN_ENV}=1 to accept the other copy"
     )
     if os.environ.get(_FOREIGN_ENV, "") not in ("", "0"):
         import warnings

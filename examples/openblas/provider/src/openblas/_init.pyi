@@ -1,2 +1,3 @@
 init_result: str | None
 library_path: str | None
+library_versioned: bool | None
