@@ -43,7 +43,9 @@ def test_foreign_copy_loaded_first_is_an_import_error(provider_site: Path, forei
 
 
 def test_foreign_copy_can_be_accepted_with_a_warning(provider_site: Path, foreign_copy: Path) -> None:
-    code = preload_then(foreign_copy, "import warnings\nwarnings.simplefilter('always')\nimport wrapdemo\nprint('imported')")
+    code = preload_then(
+        foreign_copy, "import warnings\nwarnings.simplefilter('always')\nimport wrapdemo\nprint('imported')"
+    )
     proc = python_with([provider_site], code, env={ALLOW: "1"})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "imported"
@@ -62,7 +64,9 @@ def versioned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Provider, Path,
     return provider, site, consumer
 
 
-def test_unversioned_copy_would_abort_a_versioned_consumer(versioned: tuple[Provider, Path, Path], foreign_copy: Path) -> None:
+def test_unversioned_copy_would_abort_a_versioned_consumer(
+    versioned: tuple[Provider, Path, Path], foreign_copy: Path
+) -> None:
     """Why the guard exists: glibc kills the process, no Python exception is possible."""
     _, _, consumer = versioned
     extension = next((consumer / "democonsumer").glob("_core*.so"))
@@ -81,7 +85,10 @@ def test_versioned_provider_refuses_unversioned_copy_even_when_allowed(
     versioned: tuple[Provider, Path, Path], foreign_copy: Path
 ) -> None:
     _, site, consumer = versioned
-    ok = python_with([consumer, site], "import democonsumer, wrapdemo; print(wrapdemo._init.library_versioned, democonsumer.add(1, 2))")
+    ok = python_with(
+        [consumer, site],
+        "import democonsumer, wrapdemo; print(wrapdemo._init.library_versioned, democonsumer.add(1, 2))",
+    )
     assert ok.stdout.split() == ["True", "3"], ok.stderr
     proc = python_with([consumer, site], preload_then(foreign_copy, "import democonsumer"), env={ALLOW: "1"})
     assert proc.returncode == 1  # an ImportError, not the abort above
@@ -143,14 +150,22 @@ def test_venv_install(wrapdemo_provider: Provider, consumer_wheel: Path, tmp_pat
     assert out.strip() == "11"
 
 
-def test_user_site_provider_and_target_consumer(wrapdemo_provider: Provider, consumer_site: Path, tmp_path: Path) -> None:
+def test_user_site_provider_and_target_consumer(
+    wrapdemo_provider: Provider, consumer_site: Path, tmp_path: Path
+) -> None:
     """Provider in ~/.local (pip install --user), consumer in a --target dir on PYTHONPATH."""
     base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
     env = {**os.environ, "PYTHONUSERBASE": str(tmp_path / "userbase")}
     env.pop("PYTHONNOUSERSITE", None)
     run(base, "-m", "pip", "install", "-q", "--user", "--no-deps", wrapdemo_provider.wheel, env=env)
     code = "import democonsumer, wrapdemo; print(democonsumer.add(1, 1), wrapdemo.__file__)"
-    proc = subprocess.run([str(base), "-c", code], env={**env, "PYTHONPATH": str(consumer_site)}, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(base), "-c", code],
+        env={**env, "PYTHONPATH": str(consumer_site)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     total, location = proc.stdout.split()
     assert total == "2"

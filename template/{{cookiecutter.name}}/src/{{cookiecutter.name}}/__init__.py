@@ -105,7 +105,7 @@ _DISTRIBUTOR_INIT = '''
 # Added by {{ cookiecutter.name }}.write_distributor_init(): load the libraries this package links to
 # before its extension modules, from wherever {{ cookiecutter.name }} is installed.
 try:
-    import {{ cookiecutter.name }}  # noqa: F401
+    import {{ cookiecutter.name }}
 except ModuleNotFoundError as _exc:
     if _exc.name != "{{ cookiecutter.name }}":
         raise  # {{ cookiecutter.name }} is there but failed: its own message says why

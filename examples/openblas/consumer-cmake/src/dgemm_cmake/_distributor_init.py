@@ -3,7 +3,7 @@
 # Added by openblas.write_distributor_init(): load the libraries this package links to
 # before its extension modules, from wherever openblas is installed.
 try:
-    import openblas  # noqa: F401
+    import openblas
 except ModuleNotFoundError as _exc:
     if _exc.name != "openblas":
         raise  # openblas is there but failed: its own message says why
