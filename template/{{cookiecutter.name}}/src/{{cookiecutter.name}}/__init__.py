@@ -136,7 +136,7 @@ def write_distributor_init(target_dir: str | os.PathLike[str]) -> str:
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             text = f.read()
-    if "import {{ cookiecutter.name }}  # noqa: F401" not in text:
+    if "# Added by {{ cookiecutter.name }}.write_distributor_init()" not in text:
         header = "" if text else '"""Loads shared libraries from provider packages."""\n'
         with open(path, "w", encoding="utf-8") as f:
             f.write(header + text + _DISTRIBUTOR_INIT)

@@ -142,7 +142,7 @@ def write_distributor_init(target_dir: str | os.PathLike[str]) -> str:
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             text = f.read()
-    if "import openblas  # noqa: F401" not in text:
+    if "# Added by openblas.write_distributor_init()" not in text:
         header = "" if text else '"""Loads shared libraries from provider packages."""\n'
         with open(path, "w", encoding="utf-8") as f:
             f.write(header + text + _DISTRIBUTOR_INIT)
