@@ -134,3 +134,19 @@ def pyenv_pythons() -> dict[str, str | None]:
         exe = candidates[-1] if candidates else shutil.which(f"python{minor}")
         found[minor] = str(exe) if exe else None
     return found
+
+
+def assert_hygienic(wheel: Path) -> None:
+    """No absolute or build path anywhere a loader or build tool reads; RUNPATH only $ORIGIN-relative."""
+    from libwrap.wheelfile import read_wheel
+
+    contents = read_wheel(wheel)
+    for name, info in contents.elf_files().items():
+        for entry in (*info.rpath, *info.runpath):
+            assert entry, f"{name}: empty RPATH/RUNPATH entry (means the current directory)"
+            assert entry.startswith("$ORIGIN"), f"{name}: search path {entry!r} is not $ORIGIN-relative"
+    for name, data in contents.members.items():
+        if name.endswith((".pc", ".cmake", ".json", ".py")) and not name.endswith("_distributor_init.py"):
+            text = data.decode("utf-8")
+            for marker in ("/tmp/", "/root/", "/home/", "/build/", str(Path.cwd())):
+                assert marker not in text, f"{name} contains the build-machine path {marker!r}"

@@ -21,6 +21,7 @@ from ..helpers import (
     FIXTURES,
     WRAPDEMO,
     Provider,
+    assert_hygienic,
     failing_wheel_build,
     generate_and_build,
     make_tarball,
@@ -70,6 +71,7 @@ def check_provider_wheel(
 ) -> None:
     assert re.fullmatch(rf"{name}-{re.escape(version)}-cp39-abi3-linux_[a-z0-9_]+\.whl", wheel.name)
     assert wheel_names(wheel) == wheel_files(name, version, soname, link, licenses, headers)
+    assert_hygienic(wheel)
 
     init = elf_in_wheel(wheel, f"{name}/_init.abi3.so")
     assert soname in init.needed

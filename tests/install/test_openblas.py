@@ -22,7 +22,7 @@ from packaging.specifiers import SpecifierSet
 
 from libwrap.elf import read_dynamic
 
-from ..helpers import ROOT, install_target, pip_wheel, pyenv_pythons, python_with, run, wheel_names
+from ..helpers import ROOT, assert_hygienic, install_target, pip_wheel, pyenv_pythons, python_with, run, wheel_names
 
 pytestmark = [pytest.mark.slow, pytest.mark.openblas]
 
@@ -78,6 +78,7 @@ def test_provider_wheel_contents(openblas_wheel: Path) -> None:
         "openblas-0.3.29.dist-info/RECORD",
         "openblas-0.3.29.dist-info/entry_points.txt",
     }
+    assert_hygienic(openblas_wheel)
     with zipfile.ZipFile(openblas_wheel) as zf:
         assert zf.read("openblas/lib/libopenblas.a") == f"INPUT({SONAME})\n".encode()
         manifest = json.loads(zf.read("openblas/libwrap.json"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from libwrap.cli import main
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WRAPDEMO = str(FIXTURES / "wrapdemo")
 OK = ["--source", WRAPDEMO, "--version", "1.2.3", "--init-symbol", "wrapdemo_init", "--no-input"]
+PREBUILT = ["demo", "--build", "prebuilt", "--source", "prefix", "--version", "1", "--init-symbol", "f", "--no-input"]
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -32,6 +34,22 @@ def prepare(root: Path, case: str) -> None:
         (root / "src" / "main.c").write_text("int x;\n", encoding="utf-8")
     elif case == "not-archive":
         (root / "notes.txt").write_text("hello", encoding="utf-8")
+    elif case.startswith("prefix-"):
+        lib = root / "prefix" / "lib"
+        lib.mkdir(parents=True)
+        if case == "prefix-non-elf":
+            (lib / "libdemo.so.1").write_text("not a library", encoding="utf-8")
+            return
+        flags = [] if case == "prefix-no-soname" else ["-Wl,-soname,libdemo.so.1"]
+        target = lib / ("libdemo.so" if case == "prefix-no-soname" else "libdemo.so.1")
+        source = root / "demo.c"
+        source.write_text("int f(void) { return 1; }\n", encoding="utf-8")
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", str(target), str(source), *flags], check=True)
+        source.unlink()
+        if case == "prefix-other-arch":
+            data = bytearray(target.read_bytes())
+            data[18:20] = (183).to_bytes(2, "little")  # e_machine = EM_AARCH64
+            target.write_bytes(bytes(data))
 
 
 BAD_CASES = [
@@ -80,6 +98,11 @@ BAD_CASES = [
         "neither a directory nor an archive",
     ),
     ("bad-arg", ["demo", *OK, "--cmake-arg=-DX=a;b"], "semicolon"),
+    ("prefix-no-soname", [*PREBUILT], "has no SONAME"),
+    ("prefix-non-elf", [*PREBUILT], "is not an ELF shared library"),
+    ("prefix-other-arch", [*PREBUILT], "is built for EM_AARCH64"),
+    ("soft-keyword", ["match", *OK], "keyword"),
+    ("uppercase", ["Demo", *OK], "upper-case"),
 ]
 
 
