@@ -170,3 +170,22 @@ def test_committed_distributor_init_is_what_the_provider_writes(openblas_site: P
     assert proc.returncode == 0, proc.stderr
     committed = EXAMPLE / f"consumer-{kind}" / "src" / f"dgemm_{kind}" / "_distributor_init.py"
     assert committed.read_text() == (tmp_path / "_distributor_init.py").read_text()
+
+
+def test_fork_after_import_and_threaded_work(openblas_site: Path) -> None:
+    """OpenBLAS's thread pool survives fork: the child multiplies through the copy openblas loaded."""
+    code = (
+        "import ctypes, os, openblas\n"
+        "lib = ctypes.CDLL(openblas.get_library_path())  # the same, already loaded, copy\n"
+        "n = 256\nA = (ctypes.c_double * (n * n))(*([1.0] * (n * n)))\nC = (ctypes.c_double * (n * n))()\n"
+        "def dgemm():\n"
+        "    lib.cblas_dgemm(101, 111, 111, n, n, n, ctypes.c_double(1.0), A, n, A, n, ctypes.c_double(0.0), C, n)\n"
+        "    return C[0]\n"
+        "assert dgemm() == n\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n    os._exit(0 if dgemm() == n else 3)\n"
+        "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), dgemm())"
+    )
+    proc = python_with([openblas_site], code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "256.0"]

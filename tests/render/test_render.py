@@ -22,6 +22,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SOURCES = {"cmake": FIXTURES / "wrapdemo", "autotools": FIXTURES / "autodemo", "prebuilt": FIXTURES / "wrapdemo"}
 
 EXPECTED_FILES = {
+    ".github/dependabot.yml",
     ".github/workflows/wheels.yml",
     ".gitignore",
     "CMakeLists.txt",
