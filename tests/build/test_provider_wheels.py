@@ -255,3 +255,23 @@ def test_isolated_build_needs_only_the_declared_requirements(wrapdemo_provider: 
     out = tmp_path / "dist"
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, wrapdemo_provider.project)
     assert wheel_names(next(out.glob("*.whl"))) == wheel_names(wrapdemo_provider.wheel)
+
+
+def test_url_source_is_downloaded_and_checked(tmp_path: Path) -> None:
+    """The URL path (file:// here: no network in tests): downloaded at build time, then its sha256 checked."""
+    tarball = make_tarball(FIXTURES / "wrapdemo", tmp_path / "wrapdemo-1.2.3.tar.gz")
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    spec = ProviderSpec(name="wrapdemo", source=tarball.as_uri(), sha256=digest, **WRAPDEMO)  # type: ignore[arg-type]
+    wheel = generate_and_build(tmp_path, spec)
+    assert "wrapdemo/lib/libwrapdemo.so.1" in wheel_names(wheel)
+    wrong = "0" * 64
+    output = failing_wheel_build(
+        tmp_path / "project" / "wrapdemo", tmp_path / "bad", f"cmake.define.LIBWRAP_SHA256={wrong}"
+    )
+    assert f"sha256 mismatch for {tarball.as_uri()}: expected {wrong}, got {digest}" in output
+
+
+def test_auditwheel_show_reports_manylinux_after_repair(wrapdemo_provider: Provider, tmp_path: Path) -> None:
+    repaired = check_repair_and_abi3(wrapdemo_provider.wheel, tmp_path)
+    report = " ".join(run(sys.executable, "-m", "auditwheel", "show", repaired).split())
+    assert re.search(r'is consistent with the following platform tag: "manylinux_2_\d+_x86_64"', report), report

@@ -189,3 +189,14 @@ def test_fork_after_import_and_threaded_work(openblas_site: Path) -> None:
     proc = python_with([openblas_site], code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["0", "256.0"]
+
+
+def test_foreign_copy_under_our_soname_is_refused(openblas_site: Path, tmp_path: Path) -> None:
+    """Another wheel's copy of libopenblas_pypi.so.0, loaded first, is named in the ImportError."""
+    foreign = tmp_path / SONAME
+    foreign.write_bytes((openblas_site / "openblas" / "lib" / SONAME).read_bytes())
+    proc = python_with([openblas_site], f"import ctypes\nctypes.CDLL({str(foreign)!r})\nimport openblas")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"ImportError: openblas loaded {foreign} instead of its own")
+    assert "OPENBLAS_ALLOW_FOREIGN_LIBRARY=1" in last

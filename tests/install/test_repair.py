@@ -158,3 +158,38 @@ def test_unreadable_and_pure_wheels(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["repair", str(pure), "-w", str(tmp_path / "out")]) == 2
     assert "has no ELF files" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture(scope="session")
+def plain_library_wheel(provider_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel that ships libwrapdemo.so.1 and nothing else, like the nvidia-*-cu12 wheels: no manifest,
+    no code that loads it."""
+    tmp = tmp_path_factory.mktemp("vendorlib")
+    wheel = tmp / "vendorlib-1.2.3-py3-none-manylinux_2_17_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("vendorlib/__init__.py", "")
+        zf.write(provider_site / "wrapdemo" / "lib" / "libwrapdemo.so.1", "vendorlib/lib/libwrapdemo.so.1")
+        zf.writestr("vendorlib-1.2.3.dist-info/METADATA", "Metadata-Version: 2.1\nName: vendorlib\nVersion: 1.2.3\n")
+        zf.writestr(
+            "vendorlib-1.2.3.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: py3-none-manylinux_2_17_x86_64\n",
+        )
+        zf.writestr("vendorlib-1.2.3.dist-info/RECORD", "")
+    return install_target(wheel, tmp / "site")
+
+
+def test_provider_without_a_preload_is_loaded_by_path(
+    bare_consumer: Path, plain_library_wheel: Path, tmp_path: Path
+) -> None:
+    code, output = libwrap("repair", bare_consumer, "-w", tmp_path, paths=[plain_library_wheel])
+    assert code == 0, output
+    assert "provided by vendorlib 1.2.3 (installed vendorlib); requires vendorlib>=1.2.3,<2" in output
+    wheel = next(tmp_path.glob("*.whl"))
+    loader = read_wheel(wheel).members["democonsumer/_distributor_init.py"].decode()
+    assert "_load_by_path('vendorlib', 'libwrapdemo.so.1', 'vendorlib>=1.2.3,<2', (1, 2, 3), (2,))" in loader
+    assert "RTLD_GLOBAL" not in loader
+    assert libwrap("check", wheel, paths=[plain_library_wheel])[0] == 0
+    site = install_target(wheel, tmp_path / "site")
+    proc = python_with([site, plain_library_wheel], "import democonsumer; print(democonsumer.add(2, 40))")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "42"

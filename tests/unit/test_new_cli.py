@@ -152,3 +152,20 @@ def test_preset_file_supplies_values(clean_cwd: Path) -> None:
     cmakelists = (clean_cwd / "out" / "wrapdemo" / "CMakeLists.txt").read_text(encoding="utf-8")
     assert f'set(LIBWRAP_DEFAULT_SHA256 "{digest}")' in cmakelists
     assert 'set(LIBWRAP_CMAKE_PACKAGE "WrapDemo")' in cmakelists
+
+
+def test_missing_values_are_prompted_on_a_terminal(clean_cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --no-input, on a TTY, cookiecutter's prompt asks for what no option or preset gave."""
+    answers = {"URL, source directory or tarball of the library": WRAPDEMO, "library version (PEP 440)": "1.2.3"}
+    asked: list[str] = []
+
+    def fake_prompt(question: str, default: str) -> str:
+        assert default == ""
+        asked.append(question)
+        return answers[question]
+
+    monkeypatch.setattr("cookiecutter.prompt.read_user_variable", fake_prompt)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    assert main(["new", "demo", "--init-symbol", "wrapdemo_init"]) == 0
+    assert asked == list(answers)
+    assert 'set(LIBWRAP_DEFAULT_SOURCE "' + WRAPDEMO + '")' in (clean_cwd / "demo" / "CMakeLists.txt").read_text()
