@@ -28,32 +28,10 @@ def run(*cmd: str | os.PathLike[str], cwd: Path | None = None, env: dict[str, st
     return proc.stdout
 
 
-def pip_wheel(project: Path, out: Path, *config: str, env: dict[str, str] | None = None) -> Path:
-    """Build one wheel with the test environment's build tools (no isolation: fast, offline)."""
-    out.mkdir(parents=True, exist_ok=True)
+def _pip_wheel(project: Path, out: Path, config: tuple[str, ...]) -> list[str]:
+    """`pip wheel` with the test environment's build tools (no isolation: fast, offline)."""
     settings = [f"-C{c}" for c in config]
-    run(
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "--no-build-isolation",
-        "--no-deps",
-        "-q",
-        "-w",
-        out,
-        *settings,
-        project,
-        env=env,
-    )
-    wheels = sorted(out.glob("*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
-
-
-def failing_wheel_build(project: Path, out: Path, *config: str) -> str:
-    """Build a wheel that must fail; returns its output with whitespace folded (CMake wraps messages)."""
-    cmd = [
+    return [
         sys.executable,
         "-m",
         "pip",
@@ -62,10 +40,23 @@ def failing_wheel_build(project: Path, out: Path, *config: str) -> str:
         "--no-deps",
         "-w",
         str(out),
-        *(f"-C{c}" for c in config),
+        *settings,
         str(project),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def pip_wheel(project: Path, out: Path, *config: str, env: dict[str, str] | None = None) -> Path:
+    """Build one wheel; returns its path."""
+    out.mkdir(parents=True, exist_ok=True)
+    run(*_pip_wheel(project, out, config), "-q", env=env)
+    wheels = sorted(out.glob("*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+def failing_wheel_build(project: Path, out: Path, *config: str) -> str:
+    """Build a wheel that must fail; returns its output with whitespace folded (CMake wraps messages)."""
+    proc = subprocess.run(_pip_wheel(project, out, config), capture_output=True, text=True, check=False)
     assert proc.returncode != 0, "the build was expected to fail"
     assert list(out.glob("*.whl")) == []
     return " ".join((proc.stdout + proc.stderr).split())

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .consumer import analyse, declared_distributions, top_package
+from .consumer import add_provider_option, analyse, declared_distributions, top_package
 from .policy import policy_name
+from .preload import loads_provider
 from .providers import Provider, ProviderIndex
 from .wheelfile import Wheel, read_wheel
 
@@ -18,28 +19,14 @@ HELP = "check that every library a wheel's extensions need is allowed, inside th
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("wheel", type=Path, metavar="WHEEL", help="the wheel to check")
-    parser.add_argument(
-        "--provider",
-        action="append",
-        default=[],
-        metavar="DIST|WHEEL",
-        help="an installed distribution or a wheel file that provides libraries (repeatable)",
-    )
+    add_provider_option(parser)
 
 
 def preloads(wheel: Wheel, package: str, provider: Provider) -> bool:
     """Whether PACKAGE imports its _distributor_init first and that loads PROVIDER."""
     init = wheel.members.get(f"{package}/__init__.py", b"").decode("utf-8", "replace")
     loader = wheel.members.get(f"{package}/_distributor_init.py", b"").decode("utf-8", "replace")
-    if "_distributor_init" not in init:
-        return False
-    if provider.preload:
-        return (
-            f"import {provider.preload}\n" in loader
-            or f"import {provider.preload} " in loader
-            or f"_import({provider.preload!r}," in loader
-        )
-    return all(f"_load_by_path({provider.distribution!r}, {s!r}," in loader for s in provider.sonames)
+    return "_distributor_init" in init and loads_provider(loader, provider)
 
 
 def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:

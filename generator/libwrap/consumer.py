@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from collections import defaultdict
 
@@ -13,7 +14,7 @@ from .policy import allowed_by_policy
 from .providers import Provider, ProviderIndex
 from .wheelfile import Wheel
 
-__all__ = ["Needs", "analyse", "declared_distributions", "top_package"]
+__all__ = ["Needs", "add_provider_option", "analyse", "declared_distributions", "top_package"]
 
 
 @dataclasses.dataclass
@@ -25,6 +26,17 @@ class Needs:
     policy: set[str]  # the manylinux policy lets the system provide it
     provided: dict[str, Provider]  # another distribution ships it
     unresolved: set[str]  # nobody we know ships it: auditwheel must graft it from the system
+
+
+def add_provider_option(parser: argparse.ArgumentParser) -> None:
+    """--provider, shared by repair and check."""
+    parser.add_argument(
+        "--provider",
+        action="append",
+        default=[],
+        metavar="DIST|WHEEL",
+        help="an installed distribution or a wheel file that provides libraries (repeatable; settles ambiguities)",
+    )
 
 
 def top_package(member: str) -> str | None:

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .consumer import analyse, declared_distributions, top_package
+from .consumer import add_provider_option, analyse, declared_distributions, top_package
 from .errors import BuildError, UsageError
 from .preload import ensure_init_imports, render_distributor_init
 from .providers import Provider, ProviderIndex
@@ -31,13 +31,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         metavar="OUTDIR",
         help="where the repaired wheel goes (default: wheelhouse)",
     )
-    parser.add_argument(
-        "--provider",
-        action="append",
-        default=[],
-        metavar="DIST|WHEEL",
-        help="an installed distribution or a wheel file that provides libraries (repeatable; settles ambiguities)",
-    )
+    add_provider_option(parser)
     parser.add_argument(
         "--strip", action="store_true", help="strip symbols from the wheel's ELF files (auditwheel --strip)"
     )

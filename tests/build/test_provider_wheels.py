@@ -10,6 +10,7 @@ import sys
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,23 @@ from ..helpers import (
 
 pytestmark = pytest.mark.slow
 
+# What check_provider_wheel expects of the two fixture libraries' wheels.
+WRAPDEMO_WHEEL: dict[str, Any] = {
+    "name": "wrapdemo",
+    "version": "1.2.3",
+    "soname": "libwrapdemo.so.1",
+    "link": "wrapdemo",
+    "licenses": ["LICENSE"],
+    "headers": ["wrapdemo.h"],
+}
+AUTODEMO_WHEEL: dict[str, Any] = {
+    "name": "autodemo",
+    "version": "2.0.1",
+    "soname": "libautodemo.so.2",
+    "link": "autodemo",
+    "licenses": ["COPYING"],
+    "headers": ["autodemo.h"],
+}
 AUTODEMO = {"version": "2.0.1", "init_symbol": "autodemo_version", "init_returns": "int", "build": "autotools"}
 
 
@@ -119,15 +137,7 @@ def check_repair_and_abi3(wheel: Path, out: Path) -> Path:
 
 
 def test_cmake_build_from_directory(wrapdemo_provider: Provider, tmp_path: Path) -> None:
-    check_provider_wheel(
-        wrapdemo_provider.wheel,
-        name="wrapdemo",
-        version="1.2.3",
-        soname="libwrapdemo.so.1",
-        link="wrapdemo",
-        licenses=["LICENSE"],
-        headers=["wrapdemo.h"],
-    )
+    check_provider_wheel(wrapdemo_provider.wheel, **WRAPDEMO_WHEEL)
     check_repair_and_abi3(wrapdemo_provider.wheel, tmp_path)
 
 
@@ -136,15 +146,7 @@ def test_cmake_build_from_tarball_checks_sha256(tmp_path: Path) -> None:
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     spec = ProviderSpec(name="wrapdemo", source=str(tarball), sha256=digest, **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec)
-    check_provider_wheel(
-        wheel,
-        name="wrapdemo",
-        version="1.2.3",
-        soname="libwrapdemo.so.1",
-        link="wrapdemo",
-        licenses=["LICENSE"],
-        headers=["wrapdemo.h"],
-    )
+    check_provider_wheel(wheel, **WRAPDEMO_WHEEL)
 
     # A tampered tarball stops the build and shows both hashes.
     tampered = tmp_path / "tampered.tar.gz"
@@ -174,15 +176,7 @@ def test_autotools_build(tmp_path: Path, as_tarball: bool) -> None:
     spec = ProviderSpec(name="autodemo", source=str(source), **AUTODEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec)
     # libtool-style builds leave an absolute RUNPATH in the library; the staged copy has none
-    check_provider_wheel(
-        wheel,
-        name="autodemo",
-        version="2.0.1",
-        soname="libautodemo.so.2",
-        link="autodemo",
-        licenses=["COPYING"],
-        headers=["autodemo.h"],
-    )
+    check_provider_wheel(wheel, **AUTODEMO_WHEEL)
     check_repair_and_abi3(wheel, tmp_path / "repaired")
 
 
@@ -196,29 +190,13 @@ def test_prebuilt_prefix(tmp_path: Path, wrapdemo_prefix: Path, as_tarball: bool
     spec = ProviderSpec(name="wrapdemo", source=str(source), build="prebuilt", **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec, "cmake.define.LIBWRAP_LICENSE_FILES=")
     # a prefix carries no licence file of its own here, so none is shipped
-    check_provider_wheel(
-        wheel,
-        name="wrapdemo",
-        version="1.2.3",
-        soname="libwrapdemo.so.1",
-        link="wrapdemo",
-        licenses=[],
-        headers=["wrapdemo.h"],
-    )
+    check_provider_wheel(wheel, **{**WRAPDEMO_WHEEL, "licenses": []})
 
 
 def test_soname_rename(tmp_path: Path) -> None:
     spec = ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), soname="libwrapdemo_lw.so.1", **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec)
-    check_provider_wheel(
-        wheel,
-        name="wrapdemo",
-        version="1.2.3",
-        soname="libwrapdemo_lw.so.1",
-        link="wrapdemo_lw",
-        licenses=["LICENSE"],
-        headers=["wrapdemo.h"],
-    )
+    check_provider_wheel(wheel, **{**WRAPDEMO_WHEEL, "soname": "libwrapdemo_lw.so.1", "link": "wrapdemo_lw"})
 
 
 def test_missing_init_symbol_fails_the_build(tmp_path: Path) -> None:
