@@ -23,15 +23,15 @@ echo "== 2. build the provider wheel and install it into its own directory"
 "$py" -m pip wheel -q --no-build-isolation --no-deps -w "$work/dist" "$work/wrapdemo"
 "$py" -m pip install -q --no-deps --upgrade --target "$work/provider-site" "$work"/dist/wrapdemo-*.whl
 
-echo "== 3. build a consumer through pkg-config (the provider's entry point), exclude the library"
+echo "== 3. build a consumer through pkg-config (the provider's entry point); libwrap repair excludes the library"
 rm -rf "$work/consumer" && cp -r "$here/tests/fixtures/consumer" "$work/consumer"
 PYTHONPATH="$work/provider-site" "$py" -c \
   "import wrapdemo, sys; wrapdemo.write_distributor_init(sys.argv[1])" "$work/consumer/src/democonsumer"
 PYTHONPATH="$work/provider-site" PKG_CONFIG="$work/venv/bin/pkgconf-pypi" \
   "$py" -m pip wheel -q --no-build-isolation --no-deps -w "$work/consumer-dist" "$work/consumer"
-"$py" -m auditwheel repair --exclude libwrapdemo.so.1 -w "$work/wheelhouse" "$work"/consumer-dist/democonsumer-*.whl 2>&1 | tail -1
+PYTHONPATH="$work/provider-site" "$work/venv/bin/libwrap" repair -w "$work/wheelhouse" "$work"/consumer-dist/democonsumer-*.whl
+PYTHONPATH="$work/provider-site" "$work/venv/bin/libwrap" check "$work"/wheelhouse/democonsumer-*.whl
 "$py" -m pip install -q --no-deps --upgrade --target "$work/consumer-site" "$work"/wheelhouse/democonsumer-*.whl
-ls -l "$work"/wheelhouse
 
 echo "== 4. run the consumer from another directory: one copy of the library, shared"
 PYTHONPATH="$work/consumer-site:$work/provider-site" "$py" -c '
