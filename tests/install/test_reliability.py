@@ -184,3 +184,18 @@ def test_editable_consumer(wrapdemo_provider: Provider, tmp_path: Path) -> None:
     total, location = out.split()
     assert total == "15"
     assert location == str(project / "src" / "democonsumer" / "__init__.py")
+
+
+def test_library_lacking_a_symbol_is_named(consumer_site: Path, tmp_path: Path) -> None:
+    """Same version, but the library lacks wrapdemo_init_count, which democonsumer calls."""
+    spec = ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), **WRAPDEMO)  # type: ignore[arg-type]
+    wheel = generate_and_build(tmp_path, spec, "cmake.define.LIBWRAP_EXTRA_BUILD_ARGS=-DWRAPDEMO_WITHOUT_COUNT=ON")
+    site = install_target(wheel, tmp_path / "site")
+    proc = python_with([consumer_site, site], "import democonsumer")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "ImportError: democonsumer._core needs a symbol that libwrapdemo.so.1 from wrapdemo 1.2.3 lacks"
+    )
+    assert "undefined symbol: wrapdemo_init_count" in last
+    assert last.endswith("install the wrapdemo it was built for: pip install 'wrapdemo>=1.2.3,<2'")

@@ -20,3 +20,5 @@ if not (0, 3, 29) <= getattr(openblas, "version_info", (0,)) < (0, 4):
         "pip install 'openblas>=0.3.29,<0.4'"
     )
     raise ImportError(_msg)
+# Name openblas in the ImportError should an extension here need a symbol its library lacks.
+getattr(openblas, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], "openblas>=0.3.29,<0.4")

@@ -27,6 +27,7 @@ config = _init.init_result
 __all__ = [
     "__version__",
     "config",
+    "explain_missing_symbols",
     "get_cflags",
     "get_cmake_dir",
     "get_include_dir",
@@ -128,6 +129,8 @@ if not (0, 3, 29) <= getattr(openblas, "version_info", (0,)) < (0, 4):
         "pip install 'openblas>=0.3.29,<0.4'"
     )
     raise ImportError(_msg)
+# Name openblas in the ImportError should an extension here need a symbol its library lacks.
+getattr(openblas, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], "openblas>=0.3.29,<0.4")
 '''
 
 
@@ -147,6 +150,57 @@ def write_distributor_init(target_dir: str | os.PathLike[str]) -> str:
         with open(path, "w", encoding="utf-8") as f:
             f.write(header + text + _DISTRIBUTOR_INIT)
     return path
+
+
+def explain_missing_symbols(package: str, requirement: str) -> None:
+    """Make PACKAGE's extension modules fail with an ImportError naming this provider and REQUIREMENT
+    when the loaded library lacks a symbol they need (Python's own error names only the symbol)."""
+    import importlib.machinery
+    import sys
+    from collections.abc import Sequence
+    from types import ModuleType
+
+    key = ("openblas", package)
+    if any(getattr(finder, "libwrap_explains", None) == key for finder in sys.meta_path):
+        return
+    library = get_library(fullname=True)
+
+    class ExplainingLoader(importlib.machinery.ExtensionFileLoader):
+        def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+            try:
+                return super().create_module(spec)
+            except ImportError as exc:
+                if "undefined symbol" not in str(exc):
+                    raise
+                msg = (
+                    f"{spec.name} needs a symbol that {library} from openblas {__version__} lacks ({exc}); "
+                    f"install the openblas it was built for: pip install '{requirement}'"
+                )
+                raise ImportError(msg, name=spec.name) from exc
+
+    class Finder:
+        """Wraps the loader of PACKAGE's extension modules; the other finders do the finding."""
+
+        libwrap_explains = key
+
+        @staticmethod
+        def find_spec(
+            name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+        ) -> importlib.machinery.ModuleSpec | None:
+            if not name.startswith(package + "."):
+                return None
+            for finder in sys.meta_path:
+                if hasattr(finder, "libwrap_explains") or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(name, path, target)
+                if spec is None:
+                    continue
+                if type(spec.loader) is importlib.machinery.ExtensionFileLoader:
+                    spec.loader = ExplainingLoader(spec.loader.name, spec.loader.path)
+                return spec
+            return None
+
+    sys.meta_path.insert(0, Finder())
 
 
 def _check_loaded_copy() -> None:
