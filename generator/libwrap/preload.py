@@ -62,6 +62,8 @@ def _import(module, distribution, requirement, minimum, below):
 
         version = metadata.version(distribution)
     _check(distribution, str(version), minimum, below, requirement)
+    # libwrap providers can name themselves should an extension here need a symbol they lack
+    getattr(loaded, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], requirement)
 
 
 def _load_by_path(distribution, soname, requirement, minimum, below):
