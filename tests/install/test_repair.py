@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,10 +20,8 @@ from ..helpers import FIXTURES, WRAPDEMO, generate_and_build, install_target, py
 pytestmark = pytest.mark.slow
 
 
-def libwrap(*args: str | Path, paths: list[Path] = (), env: dict[str, str] | None = None) -> tuple[int, str]:  # type: ignore[assignment]
+def libwrap(*args: str | Path, paths: Sequence[Path] = (), env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run the CLI in a fresh interpreter that sees PATHS (installed providers), like a user would."""
-    import subprocess
-
     full = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(map(str, paths))}
     proc = subprocess.run(
         [sys.executable, "-m", "libwrap", *map(str, args)], env=full, capture_output=True, text=True, check=False
