@@ -77,6 +77,13 @@ def python_with(
     return subprocess.run([python, "-c", code], env=clean, capture_output=True, text=True, check=False)
 
 
+def python_ok(paths: list[Path], code: str, python: str = sys.executable, env: dict[str, str] | None = None) -> str:
+    """python_with that must succeed; returns its standard output."""
+    proc = python_with(paths, code, python, env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
 def make_tarball(directory: Path, out: Path) -> Path:
     """A release-style tarball: one top-level directory."""
     with tarfile.open(out, "w:gz") as tar:

@@ -9,7 +9,7 @@ import pytest
 
 from libwrap.elf import read_dynamic
 
-from ..helpers import pyenv_pythons, python_with, run, wheel_names
+from ..helpers import pyenv_pythons, python_ok, python_with, run, wheel_names
 
 pytestmark = pytest.mark.slow
 
@@ -31,10 +31,9 @@ def test_consumer_links_by_soname_without_search_path(consumer_site: Path) -> No
 def test_consumer_uses_the_one_loaded_copy(consumer_site: Path, provider_site: Path, order: str) -> None:
     paths = [consumer_site, provider_site] if order == "consumer-first" else [provider_site, consumer_site]
     code = "import democonsumer, wrapdemo; print(democonsumer.add(2, 3), democonsumer.init_count(), wrapdemo._init.init_result)"
-    proc = python_with(paths, code)
-    assert proc.returncode == 0, proc.stderr
+    out = python_ok(paths, code)
     # init_count 1: the consumer sees the very copy that wrapdemo._init initialised
-    assert proc.stdout.split() == ["5", "1", "wrapdemo", "1.2.3"]
+    assert out.split() == ["5", "1", "wrapdemo", "1.2.3"]
 
 
 def test_without_the_provider_the_import_error_names_it(consumer_site: Path) -> None:
@@ -81,7 +80,6 @@ def test_abi3_wheels_import_on_every_cpython(version: str, provider_site: Path, 
     if python is None:
         pytest.skip(f"CPython {version} is not installed here (pyenv install {version})")
     code = "import sys, democonsumer, wrapdemo; print(sys.version_info[:2], democonsumer.add(40, 2), wrapdemo._init.init_result)"
-    proc = python_with([consumer_site, provider_site], code, python=python)
-    assert proc.returncode == 0, proc.stderr
+    out = python_ok([consumer_site, provider_site], code, python=python)
     major, minor = version.split(".")
-    assert proc.stdout.strip() == f"({major}, {minor}) 42 wrapdemo 1.2.3"
+    assert out.strip() == f"({major}, {minor}) 42 wrapdemo 1.2.3"

@@ -22,7 +22,17 @@ from packaging.specifiers import SpecifierSet
 
 from libwrap.elf import read_dynamic
 
-from ..helpers import ROOT, assert_hygienic, install_target, pip_wheel, pyenv_pythons, python_with, run, wheel_names
+from ..helpers import (
+    ROOT,
+    assert_hygienic,
+    install_target,
+    pip_wheel,
+    pyenv_pythons,
+    python_ok,
+    python_with,
+    run,
+    wheel_names,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.openblas]
 
@@ -95,9 +105,8 @@ def test_provider_links_and_loads_its_library(openblas_site: Path) -> None:
     assert init.runpath == ("$ORIGIN/lib",)
     assert lib.soname == SONAME
     code = "import openblas; print(openblas.config); print(openblas._init.library_path)"
-    proc = python_with([openblas_site], code)
-    assert proc.returncode == 0, proc.stderr
-    config, path = proc.stdout.splitlines()
+    out = python_ok([openblas_site], code)
+    config, path = out.splitlines()
     assert config.startswith("OpenBLAS 0.3.29")
     assert "MAX_THREADS=64" in config  # not the build machine's core count
     if not os.environ.get("LIBWRAP_OPENBLAS_EXTRA_ARGS"):
@@ -115,9 +124,8 @@ def test_threadpoolctl_sees_and_controls_it(openblas_site: Path) -> None:
         "    limited = [i['num_threads'] for i in threadpoolctl.threadpool_info() if i['internal_api'] == 'openblas']\n"
         "print(json.dumps({'info': info, 'limited': limited}))\n"
     )
-    proc = python_with([openblas_site], code)
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    out = python_ok([openblas_site], code)
+    result = json.loads(out)
     assert [Path(i["filepath"]).name for i in result["info"]] == [SONAME]
     assert result["limited"] == [1]
 
@@ -186,9 +194,8 @@ def test_fork_after_import_and_threaded_work(openblas_site: Path) -> None:
         "if pid == 0:\n    os._exit(0 if dgemm() == n else 3)\n"
         "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), dgemm())"
     )
-    proc = python_with([openblas_site], code)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["0", "256.0"]
+    out = python_ok([openblas_site], code)
+    assert out.split() == ["0", "256.0"]
 
 
 def test_foreign_copy_under_our_soname_is_refused(openblas_site: Path, tmp_path: Path) -> None:

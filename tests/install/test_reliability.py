@@ -14,7 +14,17 @@ import pytest
 from libwrap.spec import ProviderSpec
 
 from ..conftest import PKGCONF, build_consumer
-from ..helpers import FIXTURES, WRAPDEMO, Provider, cmake_install, generate_and_build, install_target, python_with, run
+from ..helpers import (
+    FIXTURES,
+    WRAPDEMO,
+    Provider,
+    cmake_install,
+    generate_and_build,
+    install_target,
+    python_ok,
+    python_with,
+    run,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -119,9 +129,8 @@ def test_eight_threads_import_at_once(consumer_site: Path, provider_site: Path) 
         "[t.start() for t in threads]\n[t.join() for t in threads]\n"
         "import democonsumer\nprint(results, democonsumer.init_count())"
     )
-    proc = python_with([consumer_site, provider_site], code)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[4, 4, 4, 4, 4, 4, 4, 4] 1"
+    out = python_ok([consumer_site, provider_site], code)
+    assert out.strip() == "[4, 4, 4, 4, 4, 4, 4, 4] 1"
 
 
 def test_fork_after_import(consumer_site: Path, provider_site: Path) -> None:
@@ -130,9 +139,8 @@ def test_fork_after_import(consumer_site: Path, provider_site: Path) -> None:
         "if pid == 0:\n    os._exit(0 if democonsumer.add(3, 4) == 7 and democonsumer.init_count() == 1 else 3)\n"
         "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))"
     )
-    proc = python_with([consumer_site, provider_site], code)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "0"
+    out = python_ok([consumer_site, provider_site], code)
+    assert out.strip() == "0"
 
 
 def make_venv(path: Path, *packages: str) -> Path:
