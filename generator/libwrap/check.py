@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .consumer import add_provider_option, analyse, declared_distributions, top_package
 from .policy import policy_name
-from .preload import loads_provider
+from .preload import first_own_import, loads_no_extension, loads_provider, package_files
 from .providers import Provider, ProviderIndex
 from .wheelfile import Wheel, read_wheel
 
@@ -22,11 +22,34 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     add_provider_option(parser)
 
 
-def preloads(wheel: Wheel, package: str, provider: Provider) -> bool:
-    """Whether PACKAGE imports its _distributor_init first and that loads PROVIDER."""
+def preload_problem(wheel: Wheel, package: str, provider: Provider) -> str | None:
+    """Why PACKAGE's extensions may load before PROVIDER: its __init__.py does not import
+    _distributor_init before its other modules, or that file does not load PROVIDER; None if neither."""
     init = wheel.members.get(f"{package}/__init__.py", b"").decode("utf-8", "replace")
     loader = wheel.members.get(f"{package}/_distributor_init.py", b"").decode("utf-8", "replace")
-    return "_distributor_init" in init and loads_provider(loader, provider)
+    first = first_own_import(init, package, loads_no_extension(package_files(wheel.members, package)))
+    if first is None:
+        return (
+            f"{package}/__init__.py does not load it first: it never imports _distributor_init; "
+            "add `from . import _distributor_init` before its other imports (libwrap repair does)"
+        )
+    if first != f"{package}._distributor_init":
+        return (
+            f"{package}/__init__.py does not load it first: it imports {first} before _distributor_init; "
+            "move `from . import _distributor_init` above that import (libwrap repair adds it first)"
+        )
+    if not loads_provider(loader, provider):
+        how = f"import {provider.preload}" if provider.preload else "load " + ", ".join(sorted(provider.sonames))
+        return (
+            f"{package}/_distributor_init.py does not load it first: it does not {how}; "
+            "add the preload (libwrap repair writes it)"
+        )
+    return None
+
+
+def preloads(wheel: Wheel, package: str, provider: Provider) -> bool:
+    """Whether PACKAGE imports its _distributor_init first and that loads PROVIDER."""
+    return preload_problem(wheel, package, provider) is None
 
 
 def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
@@ -34,6 +57,7 @@ def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
     needs = analyse(wheel, index, policy)
     declared = declared_distributions(wheel)
     found = []
+    why: dict[tuple[str, str], str | None] = {}  # one verdict per package and provider
     for soname in sorted(needs.unresolved):
         for member in needs.users[soname]:
             found.append(
@@ -47,11 +71,17 @@ def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
                 found.append(
                     f"{member} needs {soname} from {provider.distribution}, which the wheel does not declare; add Requires-Dist: {provider.requirement}"
                 )
-            elif package is None or not preloads(wheel, package, provider):
-                where = f"{package}/__init__.py" if package else member
+            elif package is None:
                 found.append(
-                    f"{member} needs {soname} from {provider.distribution}, but {where} does not load it first; add the preload (libwrap repair writes _distributor_init.py)"
+                    f"{member} needs {soname} from {provider.distribution}, but as a top-level module it does not "
+                    "load it first; move it into a package, then preload (libwrap repair writes _distributor_init.py)"
                 )
+            else:
+                if (package, provider.key) not in why:
+                    why[package, provider.key] = preload_problem(wheel, package, provider)
+                reason = why[package, provider.key]
+                if reason is not None:
+                    found.append(f"{member} needs {soname} from {provider.distribution}, but {reason}")
     return found
 
 

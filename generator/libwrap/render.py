@@ -1,16 +1,79 @@
-"""Render the provider template: one ``generate_project()`` for the CLI, the docs and the tests."""
+"""Render the provider template: one ``generate_project()`` for the CLI, the docs and the tests.
+
+Every value reaches TOML, CMake, Python or C source through a serializer filter (``FILTERS``), never
+pasted raw: ``libxml-2.0`` must stay one TOML key, not the dotted key ``libxml-2`` → ``0``.
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from jinja2.ext import Extension
 
 from ._version import __version__ as libwrap_version
 from .errors import UsageError
 from .spec import ProviderSpec
 
-__all__ = ["check_target", "generate_project", "template_dir"]
+__all__ = ["FILTERS", "Serializers", "check_target", "generate_project", "template_dir"]
+
+
+def toml_value(value: Any) -> str:
+    """A TOML string, array of strings or boolean (TOML basic strings share JSON's escapes)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(list(value) if isinstance(value, tuple) else value)
+
+
+def cmake_argument(value: Any) -> str:
+    """One quoted CMake argument per item: no ``${}``, ``;`` or quote inside changes its meaning."""
+    if isinstance(value, (list, tuple)):
+        return " ".join(cmake_argument(item) for item in value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace(";", "\\;")
+    return f'"{escaped}"'
+
+
+def cmake_list(value: Any) -> str:
+    """A quoted CMake list (``"a;b"``), each item escaped so that it stays one item."""
+    items = [cmake_argument(item)[1:-1] for item in value]
+    return f'"{";".join(items)}"'
+
+
+def python_literal(value: Any) -> str:
+    """A Python literal in the house style (double quotes), for strings, numbers and tuples of them."""
+    if isinstance(value, tuple):
+        items = [python_literal(item) for item in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if isinstance(value, (bool, int)):
+        return repr(value)
+    return json.dumps(str(value))
+
+
+def c_string(value: Any) -> str:
+    """A C string literal (values are ASCII: names and versions are validated before rendering)."""
+    return json.dumps(str(value), ensure_ascii=True)
+
+
+FILTERS: dict[str, Callable[[Any], str]] = {
+    "toml": toml_value,
+    "cmake": cmake_argument,
+    "cmake_list": cmake_list,
+    "py": python_literal,
+    "c_string": c_string,
+}
+
+
+class Serializers(Extension):
+    """The Jinja extension the template names in ``_extensions``: the filters above."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters.update(FILTERS)
 
 
 def template_dir() -> Path:
@@ -46,16 +109,14 @@ def generate_project(spec: ProviderSpec, output_dir: Path, *, force: bool = Fals
     Nothing is written unless every check passes; the project is rendered next to its
     destination first, so a failure never leaves half a project behind.
     """
-    from cookiecutter.generate import generate_context, generate_files
-    from cookiecutter.prompt import prompt_for_config
+    from cookiecutter.generate import generate_files
 
     spec.validate()
     target = check_target(spec.name, output_dir, force=force)
     template = template_dir()
-    # The lower-level cookiecutter API: the high-level one also writes a replay file into $HOME.
-    context = generate_context(str(template / "cookiecutter.json"), extra_context=spec.context(libwrap_version))
-    context["cookiecutter"] = prompt_for_config(context, no_input=True)
-    context["cookiecutter"]["_template"] = str(template)
+    # cookiecutter.json holds only cookiecutter's own settings; the values come from the spec.
+    settings = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
+    context = {"cookiecutter": {**settings, **spec.context(libwrap_version), "_template": str(template)}}
     output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=f".{spec.name}-") as staging:
         rendered = Path(generate_files(repo_dir=str(template), context=context, output_dir=staging))

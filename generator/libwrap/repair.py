@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .consumer import add_provider_option, analyse, declared_distributions, top_package
 from .errors import BuildError, UsageError
-from .preload import ensure_init_imports, render_distributor_init
+from .preload import ensure_init_imports, loads_no_extension, package_files, render_distributor_init
 from .providers import Provider, ProviderIndex
 from .wheelfile import Wheel, read_wheel, write_wheel
 
@@ -83,9 +83,11 @@ def _add_preloads(wheel: Wheel, by_package: dict[str, list[Provider]]) -> list[s
         existing = wheel.members.get(path, b"").decode("utf-8")
         loader = render_distributor_init(providers, existing)
         init_text = wheel.members[init].decode("utf-8")
-        if loader != existing or ensure_init_imports(init_text) != init_text:
+        # the wheel's own pure-Python modules may come before _distributor_init, as check allows
+        fixed_init = ensure_init_imports(init_text, package, loads_no_extension(package_files(wheel.members, package)))
+        if loader != existing or fixed_init != init_text:
             wheel.members[path] = loader.encode("utf-8")
-            wheel.members[init] = ensure_init_imports(init_text).encode("utf-8")
+            wheel.members[init] = fixed_init.encode("utf-8")
             written.append(path)
     return written
 

@@ -1,43 +1,340 @@
-"""What a provider project is made of, and the checks every value passes before anything is written."""
+"""What a provider project is made of: every option declared once, with its flag, help, kind and check.
+
+The CLI of ``libwrap new`` (``add_options``), preset files (``presets.load_preset``), the template
+context (``ProviderSpec.context``) and README's option table (``options_table``) are all derived from
+the fields of ``ProviderSpec``. Adding an option is one field here plus its use in the template.
+"""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import keyword
 import re
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .errors import UsageError
+from .versions import abi_upper_bound, cmake_compatibility, compatible_requirement
 
 __all__ = [
+    "ARCHIVES",
     "BUILDS",
     "INIT_RETURNS",
+    "Option",
     "ProviderSpec",
-    "default_requirement",
+    "add_options",
     "is_url",
+    "option_fields",
+    "options_table",
     "validate_name",
 ]
 
 BUILDS = ("cmake", "autotools", "prebuilt")
 INIT_RETURNS = ("void", "int", "str")
-Build = Literal["cmake", "autotools", "prebuilt"]
+ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar", ".zip")
+#: The libwrap releases a generated project builds with: it runs ``libwrap.stage`` at build time.
+LIBWRAP_BUILD_REQUIREMENT_BELOW = "0.3"
 
 # Import names that would shadow something users need, beyond keywords and the stdlib.
 RESERVED_NAMES = frozenset({"libwrap", "lib", "include", "test", "tests", "src", "build", "dist", "setup", "site"})
 
 _SONAME = re.compile(r"lib[A-Za-z0-9_+-][A-Za-z0-9_.+-]*\.so(\.[0-9]+)*")
 _C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_CMAKE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.+-]*")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.+-]*")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _URL = re.compile(r"(https?|ftp|file)://\S+")
-_ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar", ".zip")
-# Characters that cannot pass through the generated CMake strings and TOML unharmed.
+# Characters that no build argument, path or name needs, and that shells and CMake lists mangle.
 _UNSAFE_TEXT = re.compile(r'["\\;$\x00-\x1f]')
+
+Kind = Literal["str", "list", "table", "flag"]
+Check = Callable[[str, Any], None]
+
+
+def _text(label: str, value: str) -> None:
+    if _UNSAFE_TEXT.search(value):
+        msg = f"{label} {value!r} contains a quote, backslash, semicolon, '$' or control character; remove them"
+        raise UsageError(msg)
+
+
+def _version(label: str, value: str) -> None:
+    try:
+        Version(value)
+    except InvalidVersion:
+        msg = f"{label} {value!r} is not a PEP 440 version; pass a version like 1.2.3"
+        raise UsageError(msg) from None
+
+
+def _pattern(regex: re.Pattern[str], what: str) -> Check:
+    def check(label: str, value: str) -> None:
+        if not regex.fullmatch(value):
+            msg = f"{label} {value!r} is not {what}"
+            raise UsageError(msg)
+
+    return check
+
+
+def _relative_path(label: str, value: str) -> None:
+    if Path(value).is_absolute() or ".." in Path(value).parts or _UNSAFE_TEXT.search(value):
+        msg = f"{label} {value!r} must be a plain relative path inside the tree; remove '..', a leading '/' and quotes"
+        raise UsageError(msg)
+
+
+def _each(check: Check) -> Check:
+    def check_all(label: str, values: tuple[str, ...]) -> None:
+        for value in values:
+            check(label, value)
+
+    return check_all
+
+
+def _table(label: str, pairs: tuple[tuple[str, str], ...]) -> None:
+    for path, arg in pairs:
+        _relative_path(label, path)
+        _text(label, arg)
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """How one ProviderSpec field is given: command-line flags, preset key (the field name), help."""
+
+    flags: tuple[str, ...]
+    help: str
+    kind: Kind = "str"
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+    check: Check | None = None
+    #: Asked for on a terminal (or an error with --no-input) when neither the CLI nor a preset sets it.
+    ask: str = ""
+
+    @property
+    def flag(self) -> str:
+        return self.flags[0] if self.flags else ""
+
+
+def option(default: Any, *flags: str, help: str, **how: Any) -> Any:
+    """A ProviderSpec field with its Option; a field without flags is set by presets only."""
+    return dataclasses.field(default=default, metadata={"option": Option(flags=flags, help=help, **how)})
+
+
+def _name_check(what: str) -> Check:
+    return _pattern(_NAME, f"a valid {what}; use letters, digits, '_', '.', '+' or '-'")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderSpec:
+    """Everything the template needs; ``validate()`` raises UsageError on the first bad value."""
+
+    name: str
+    source: str = option(
+        "", "--source", metavar="URL|PATH", ask="URL, source directory or tarball of the library",
+        help="URL (downloaded at build time), source directory or tarball; for --build prebuilt an install prefix or its tarball",
+    )  # fmt: skip
+    version: str = option(
+        "", "--version", metavar="VERSION", check=_version,
+        help="library and wheel version (PEP 440); default: read from the source's name or build files",
+    )  # fmt: skip
+    sha256: str = option(
+        "", "--sha256", metavar="HEX",
+        check=_pattern(_SHA256, "64 hexadecimal digits; copy the full sha256 of the tarball"),
+        help="checked against the download or tarball; a mismatch stops the build and shows both hashes",
+    )  # fmt: skip
+    build: str = option(
+        "cmake", "--build", choices=BUILDS,
+        help="the library's own CMake build, ./configure && make && make install, or repackage a prefix as is",
+    )  # fmt: skip
+    init_symbol: str = option(
+        "", "--init-symbol", metavar="SYMBOL", ask="function _init calls at import (no arguments)",
+        check=_pattern(_C_IDENTIFIER, "a C identifier; name a function the library exports"),
+        help="exported function (no arguments) that _init calls at import",
+    )  # fmt: skip
+    init_returns: str = option(
+        "void", "--init-returns", choices=INIT_RETURNS,
+        help="what the init symbol returns; exposed as NAME.<init_result_name>",
+    )  # fmt: skip
+    init_result_name: str = option(
+        "init_result", "--init-result-name", metavar="IDENTIFIER",
+        check=_pattern(_C_IDENTIFIER, "a Python identifier; use e.g. 'config'"),
+        help="attribute of NAME holding the init symbol's result",
+    )  # fmt: skip
+    soname: str = option(
+        "", "--soname",
+        check=_pattern(_SONAME, "a shared-library name; use the form lib<name>.so.<major>, e.g. libfoo.so.1"),
+        help="rename the library's SONAME in the wheel (patchelf); default: keep upstream's",
+    )  # fmt: skip
+    build_args: tuple[str, ...] = option(
+        (), "--build-arg", "--cmake-arg", "--configure-arg", kind="list", metavar="ARG", check=_each(_text),
+        help="an argument for the library's build, repeatable; write --build-arg=-DOPT=ON",
+    )  # fmt: skip
+    build_args_if_missing: tuple[tuple[str, str], ...] = option(
+        (), kind="table", check=_table,
+        help="a table: path in the source tree -> build arguments added when that path is absent",
+    )  # fmt: skip
+    cmake_package: str = option(
+        "", "--cmake-package", check=_name_check("CMake package name"),
+        help="CMake package name for find_package (default: NAME)",
+    )  # fmt: skip
+    pkgconfig_name: str = option(
+        "", "--pkgconfig-name", check=_name_check("pkg-config name"),
+        help="pkg-config module name, dots allowed (libxml-2.0) (default: NAME)",
+    )  # fmt: skip
+    link_name: str = option(
+        "", "--link-name", check=_name_check("link name"),
+        help="what consumers pass to -l (default: from the SONAME, libfoo.so.1 -> foo)",
+    )  # fmt: skip
+    include_subdir: str = option(
+        "", "--include-subdir", metavar="DIR", check=_relative_path,
+        help="ship include/DIR as the include directory",
+    )  # fmt: skip
+    abi_upper: str = option(
+        "", "--abi-upper", metavar="VERSION", check=_version,
+        help="first version that breaks the ABI (default: next major, or next minor for 0.x)",
+    )  # fmt: skip
+    license_files: tuple[str, ...] = option(
+        (), "--license-file", kind="list", metavar="GLOB", check=_each(_text),
+        help="licence file glob relative to the source (or prefix), repeatable; default: LICENSE*, COPYING*... any case",
+    )  # fmt: skip
+    no_license_files: bool = option(
+        False, "--no-license-files", kind="flag",
+        help="ship no licence file, for a wheel that carries them another way",
+    )  # fmt: skip
+    license_expression: str = option(
+        "", "--license", metavar="SPDX", check=_text, help="SPDX licence expression of the library",
+    )  # fmt: skip
+    description: str = option(
+        "", "--description", check=_text, help="one-line summary for the wheel's metadata",
+    )  # fmt: skip
+
+    def validate(self) -> ProviderSpec:
+        validate_name(self.name)
+        for field, opt in option_fields():
+            value = getattr(self, field.name)
+            label = opt.flag or field.name
+            if opt.choices and value not in opt.choices:
+                msg = f"{label} {value!r} is unknown; use one of {', '.join(opt.choices)}"
+                raise UsageError(msg)
+            if opt.check is not None and value:
+                opt.check(label, value)
+        if not self.version:
+            msg = "no library version; pass --version like 1.2.3"
+            raise UsageError(msg)
+        if not self.init_symbol:
+            msg = "no init symbol; pass --init-symbol with a function the library exports"
+            raise UsageError(msg)
+        if keyword.iskeyword(self.init_result_name):
+            msg = f"--init-result-name {self.init_result_name!r} is a Python keyword; use e.g. 'config'"
+            raise UsageError(msg)
+        self._validate_source()
+        return self
+
+    def _validate_source(self) -> None:
+        if not self.source:
+            msg = "no library source; pass --source with a URL, a source directory or a tarball"
+            raise UsageError(msg)
+        if is_url(self.source):
+            if self.build == "prebuilt" and not self.source.endswith(ARCHIVES):
+                msg = f"--source {self.source} must be an archive of an install prefix for --build prebuilt"
+                raise UsageError(msg)
+            return
+        if "://" in self.source:
+            msg = f"--source {self.source!r} is not a supported URL; use http(s)://, ftp:// or file://"
+            raise UsageError(msg)
+        path = Path(self.source)
+        if not path.exists():
+            msg = f"--source {self.source} does not exist; pass an existing directory, a tarball or a URL"
+            raise UsageError(msg)
+        if path.is_file() and not path.name.endswith(ARCHIVES):
+            msg = f"--source {self.source} is neither a directory nor an archive ({', '.join(ARCHIVES)}); pass one of those"
+            raise UsageError(msg)
+        if path.is_dir() and self.build == "cmake" and not (path / "CMakeLists.txt").is_file():
+            msg = f"--source {self.source} has no CMakeLists.txt; use --build autotools or --build prebuilt for this source"
+            raise UsageError(msg)
+        if path.is_dir() and self.build == "autotools" and not (path / "configure").is_file():
+            msg = (
+                f"--source {self.source} has no configure script; run ./autogen.sh there first, or pick another --build"
+            )
+            raise UsageError(msg)
+
+    @property
+    def requirement(self) -> str:
+        """What consumers declare: ``name>=version,<next ABI break``."""
+        return compatible_requirement(self.name, self.version, self.abi_upper)
+
+    def context(self, libwrap_version: str) -> dict[str, Any]:
+        """The template's context: every option as given (lists stay lists) plus what derives from them.
+        The template writes each value through a serializer filter (``render.FILTERS``)."""
+        values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        return {
+            **values,
+            "source": self.source if is_url(self.source) else str(Path(self.source).resolve()),
+            "sha256": self.sha256.lower(),
+            "description": self.description
+            or f"The {self.name} shared library, packaged once for every wheel that links to it",
+            "cmake_package": self.cmake_package or self.name,
+            "pkgconfig_name": self.pkgconfig_name or self.name,
+            "requirement": self.requirement,
+            "version_info": tuple(Version(self.version).release),
+            "abi_upper": abi_upper_bound(self.version, self.abi_upper),
+            "cmake_compatibility": cmake_compatibility(self.version, self.abi_upper),
+            "libwrap_requirement": f"libwrap>={Version(libwrap_version).base_version},<{LIBWRAP_BUILD_REQUIREMENT_BELOW}",
+            "libwrap_version": libwrap_version,
+        }
+
+
+def option_fields() -> Iterator[tuple[dataclasses.Field[Any], Option]]:
+    """The ProviderSpec fields that are options, in declaration order."""
+    for field in dataclasses.fields(ProviderSpec):
+        opt = field.metadata.get("option")
+        if opt is not None:
+            yield field, opt
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """One argument per option with flags; unset arguments stay None so presets can fill them."""
+    for field, opt in option_fields():
+        if not opt.flags:
+            continue
+        how: dict[str, Any] = {"dest": field.name, "help": opt.help, "default": None}
+        if opt.kind == "flag":
+            how["action"] = "store_const"
+            how["const"] = True
+        else:
+            how["metavar"] = opt.metavar
+            if opt.kind == "list":
+                how["action"] = "append"
+            if opt.choices:
+                how["choices"] = opt.choices
+        parser.add_argument(*opt.flags, **how)
+
+
+def given_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options set on the command line, in ProviderSpec form (lists as tuples)."""
+    given: dict[str, Any] = {}
+    for field, _ in option_fields():
+        value = getattr(args, field.name, None)
+        if value is not None:
+            given[field.name] = tuple(value) if isinstance(value, list) else value
+    return given
+
+
+def options_table() -> str:
+    """README's table of ``libwrap new`` options, from the declarations."""
+    rows = ["| option | preset key | meaning |", "|---|---|---|"]
+    for field, opt in option_fields():
+        flags = ", ".join(f"`{f}`" for f in opt.flags) or "(preset only)"
+        value = (
+            "|".join(opt.choices) if opt.choices else opt.metavar or ("" if opt.kind == "flag" else field.name.upper())
+        )
+        if opt.flags and value:
+            flags = f"`{opt.flag} {value}`" + "".join(f", `{f}`" for f in opt.flags[1:])
+        cells = (flags, f"`{field.name}`", opt.help)
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def _stdlib_modules() -> frozenset[str]:
@@ -79,173 +376,3 @@ def validate_name(name: str) -> str:
 
 def is_url(source: str) -> bool:
     return _URL.fullmatch(source) is not None
-
-
-def abi_upper_bound(version: str, abi_upper: str = "") -> str:
-    """The first release that may break the ABI: 0.x breaks on minor releases, later ones on major."""
-    if abi_upper:
-        return abi_upper
-    major, minor = (*Version(version).release, 0)[:2]
-    return f"0.{minor + 1}" if major == 0 else f"{major + 1}"
-
-
-def default_requirement(name: str, version: str, abi_upper: str = "") -> str:
-    """``name>=version,<next ABI break``."""
-    return f"{name}>={Version(version).public},<{abi_upper_bound(version, abi_upper)}"
-
-
-def _release_tuple(version: str) -> str:
-    """Python source for a version's release numbers, e.g. '(0, 3, 29)'."""
-    return repr(tuple(Version(version).release))
-
-
-@dataclasses.dataclass(frozen=True)
-class ProviderSpec:
-    """Everything the template needs; ``validate()`` raises UsageError on the first bad value."""
-
-    name: str
-    version: str
-    source: str
-    init_symbol: str
-    build: Build = "cmake"
-    sha256: str = ""
-    soname: str = ""
-    init_returns: str = "void"
-    build_args: tuple[str, ...] = ()
-    cmake_package: str = ""
-    pkgconfig_name: str = ""
-    link_name: str = ""
-    include_subdir: str = ""
-    init_result_name: str = "init_result"
-    build_args_if_missing: tuple[tuple[str, str], ...] = ()
-    abi_upper: str = ""
-    license_files: tuple[str, ...] = ()
-    license_expression: str = ""
-    description: str = ""
-
-    def validate(self) -> ProviderSpec:
-        validate_name(self.name)
-        try:
-            Version(self.version)
-        except InvalidVersion:
-            msg = f"version {self.version!r} is not a PEP 440 version; pass --version like 1.2.3"
-            raise UsageError(msg) from None
-        if self.abi_upper:
-            try:
-                Version(self.abi_upper)
-            except InvalidVersion:
-                msg = (
-                    f"abi_upper {self.abi_upper!r} is not a version; use the first release that breaks the ABI, e.g. 2"
-                )
-                raise UsageError(msg) from None
-        if self.build not in BUILDS:
-            msg = f"unknown build {self.build!r}; use one of {', '.join(BUILDS)}"
-            raise UsageError(msg)
-        self._validate_source()
-        if self.sha256 and not _SHA256.fullmatch(self.sha256):
-            msg = f"--sha256 {self.sha256!r} is not 64 hexadecimal digits; copy the full sha256 of the tarball"
-            raise UsageError(msg)
-        if self.soname and not _SONAME.fullmatch(self.soname):
-            msg = f"--soname {self.soname!r} is not a shared-library name; use the form lib<name>.so.<major>, e.g. libfoo.so.1"
-            raise UsageError(msg)
-        if not _C_IDENTIFIER.fullmatch(self.init_symbol):
-            msg = f"--init-symbol {self.init_symbol!r} is not a C identifier; name a function the library exports"
-            raise UsageError(msg)
-        if self.init_returns not in INIT_RETURNS:
-            msg = f"--init-returns {self.init_returns!r} is unknown; use one of {', '.join(INIT_RETURNS)}"
-            raise UsageError(msg)
-        for arg in self.build_args:
-            if _UNSAFE_TEXT.search(arg):
-                msg = f"build argument {arg!r} contains a quote, backslash, semicolon, '$' or control character; pass it without them"
-                raise UsageError(msg)
-        if not _C_IDENTIFIER.fullmatch(self.init_result_name) or keyword.iskeyword(self.init_result_name):
-            msg = f"init_result_name {self.init_result_name!r} is not a Python identifier; use e.g. 'config'"
-            raise UsageError(msg)
-        for label, path in (
-            ("include_subdir", self.include_subdir),
-            *(("build_args_if_missing", p) for p, _ in self.build_args_if_missing),
-        ):
-            if path and (
-                Path(path).is_absolute() or ".." in Path(path).parts or _UNSAFE_TEXT.search(path) or "|" in path
-            ):
-                msg = f"{label} {path!r} must be a plain relative path inside the tree; remove '..', '/' at the start and quotes"
-                raise UsageError(msg)
-        for _, arg in self.build_args_if_missing:
-            if _UNSAFE_TEXT.search(arg):
-                msg = f"build argument {arg!r} contains a quote, backslash, semicolon, '$' or control character; pass it without them"
-                raise UsageError(msg)
-        named = (
-            ("cmake package", self.cmake_package),
-            ("pkg-config name", self.pkgconfig_name),
-            ("link name", self.link_name),
-        )
-        for label, value in named:
-            if value and not _CMAKE_NAME.fullmatch(value):
-                msg = f"{label} {value!r} is not a valid name; use letters, digits, '_', '.', '+' or '-'"
-                raise UsageError(msg)
-        for label, value in (
-            ("description", self.description),
-            ("license", self.license_expression),
-            *(("license file", p) for p in self.license_files),
-        ):
-            if _UNSAFE_TEXT.search(value):
-                msg = f"{label} {value!r} contains a quote, backslash, semicolon, '$' or control character; remove them"
-                raise UsageError(msg)
-        return self
-
-    def _validate_source(self) -> None:
-        if not self.source:
-            msg = "no library source; pass --source with a URL, a source directory or a tarball"
-            raise UsageError(msg)
-        if is_url(self.source):
-            if self.build == "prebuilt" and not self.source.endswith(_ARCHIVES):
-                msg = f"--source {self.source} must be an archive of an install prefix for --build prebuilt"
-                raise UsageError(msg)
-            return
-        if "://" in self.source:
-            msg = f"--source {self.source!r} is not a supported URL; use http(s)://, ftp:// or file://"
-            raise UsageError(msg)
-        path = Path(self.source)
-        if not path.exists():
-            msg = f"--source {self.source} does not exist; pass an existing directory, a tarball or a URL"
-            raise UsageError(msg)
-        if path.is_file() and not path.name.endswith(_ARCHIVES):
-            msg = f"--source {self.source} is neither a directory nor an archive ({', '.join(_ARCHIVES)}); pass one of those"
-            raise UsageError(msg)
-        if path.is_dir() and self.build == "cmake" and not (path / "CMakeLists.txt").is_file():
-            msg = f"--source {self.source} has no CMakeLists.txt; use --build autotools or --build prebuilt for this source"
-            raise UsageError(msg)
-        if path.is_dir() and self.build == "autotools" and not (path / "configure").is_file():
-            msg = (
-                f"--source {self.source} has no configure script; run ./autogen.sh there first, or pick another --build"
-            )
-            raise UsageError(msg)
-
-    def context(self, libwrap_version: str) -> dict[str, str]:
-        """The cookiecutter context: every value a string, ready for the template."""
-        source = self.source if is_url(self.source) else str(Path(self.source).resolve())
-        return {
-            "name": self.name,
-            "version": self.version,
-            "description": self.description
-            or f"The {self.name} shared library, packaged once for every wheel that links to it",
-            "build": self.build,
-            "source": source,
-            "sha256": self.sha256.lower(),
-            "soname": self.soname,
-            "init_symbol": self.init_symbol,
-            "init_returns": self.init_returns,
-            "build_args": ";".join(self.build_args),
-            "cmake_package": self.cmake_package or self.name,
-            "pkgconfig_name": self.pkgconfig_name or self.name,
-            "link_name": self.link_name,
-            "include_subdir": self.include_subdir,
-            "init_result_name": self.init_result_name,
-            "build_args_if_missing": ";".join(f"{path}|{arg}" for path, arg in self.build_args_if_missing),
-            "requirement": default_requirement(self.name, self.version, self.abi_upper),
-            "version_info": _release_tuple(self.version),
-            "abi_below": _release_tuple(abi_upper_bound(self.version, self.abi_upper)),
-            "license_files": ";".join(self.license_files),
-            "license_expression": self.license_expression,
-            "libwrap_version": libwrap_version,
-        }

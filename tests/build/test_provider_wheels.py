@@ -39,7 +39,8 @@ WRAPDEMO_WHEEL: dict[str, Any] = {
     "version": "1.2.3",
     "soname": "libwrapdemo.so.1",
     "link": "wrapdemo",
-    "licenses": ["LICENSE"],
+    # the source's own, and the one its install puts in share/licenses: paths kept, nothing overwritten
+    "licenses": ["LICENSE", "share/licenses/wrapdemo/LICENSE"],
     "headers": ["wrapdemo.h"],
 }
 AUTODEMO_WHEEL: dict[str, Any] = {
@@ -63,6 +64,7 @@ def wheel_files(name: str, version: str, library: str, link: str, licenses: list
         f"{name}/_init.pyi",
         f"{name}/py.typed",
         f"{name}/libwrap.json",
+        f"{name}/_preload.py",
         f"{name}/lib/{library}",
         f"{name}/lib/lib{link}.a",
         f"{name}/lib/pkgconfig/{name}.pc",
@@ -188,9 +190,22 @@ def test_prebuilt_prefix(tmp_path: Path, wrapdemo_prefix: Path, as_tarball: bool
         with tarfile.open(source, "w:gz") as tar:
             tar.add(wrapdemo_prefix, arcname="wrapdemo-1.2.3-linux")
     spec = ProviderSpec(name="wrapdemo", source=str(source), build="prebuilt", **WRAPDEMO)  # type: ignore[arg-type]
-    wheel = generate_and_build(tmp_path, spec, "cmake.define.LIBWRAP_LICENSE_FILES=")
-    # a prefix carries no licence file of its own here, so none is shipped
-    check_provider_wheel(wheel, **{**WRAPDEMO_WHEEL, "licenses": []})
+    wheel = generate_and_build(tmp_path, spec)
+    # a prefix has no source tree: the licence comes from its share/licenses/
+    check_provider_wheel(wheel, **{**WRAPDEMO_WHEEL, "licenses": ["share/licenses/wrapdemo/LICENSE"]})
+
+
+def test_source_without_licence_stops_the_build(wrapdemo_provider: Provider, tmp_path: Path) -> None:
+    """Regression: a provider whose source had no licence file was built and shipped anyway."""
+    source = tmp_path / "wrapdemo-1.2.3"
+    for name in ("wrapdemo.c", "wrapdemo.h", "wrapdemo.map"):
+        (source / name).parent.mkdir(exist_ok=True)
+        (source / name).write_bytes((FIXTURES / "wrapdemo" / name).read_bytes())
+    cmake = (FIXTURES / "wrapdemo" / "CMakeLists.txt").read_text(encoding="utf-8")
+    (source / "CMakeLists.txt").write_text(cmake.replace("install(FILES LICENSE", "# install(FILES LICENSE"))
+    output = failing_wheel_build(wrapdemo_provider.project, tmp_path / "dist", f"cmake.define.LIBWRAP_SOURCE={source}")
+    assert "no licence file found in" in output
+    assert "--license-file GLOB" in output
 
 
 def test_soname_rename(tmp_path: Path) -> None:
@@ -228,10 +243,14 @@ def test_generated_project_tests_pass_on_the_installed_wheel(wrapdemo_provider: 
     assert "4 passed" in out
 
 
-def test_isolated_build_needs_only_the_declared_requirements(wrapdemo_provider: Provider, tmp_path: Path) -> None:
-    """`pip wheel .` as a user runs it: build-system.requires alone must be enough."""
+def test_isolated_build_needs_only_the_declared_requirements(
+    wrapdemo_provider: Provider, libwrap_dist: Path, tmp_path: Path
+) -> None:
+    """`pip wheel .` as a user runs it: build-system.requires alone must be enough (libwrap comes from
+    --find-links as it would from the index)."""
     out = tmp_path / "dist"
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, wrapdemo_provider.project)
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "--find-links", libwrap_dist, "-w", out,
+        wrapdemo_provider.project)  # fmt: skip
     assert wheel_names(next(out.glob("*.whl"))) == wheel_names(wrapdemo_provider.wheel)
 
 

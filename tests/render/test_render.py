@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import py_compile
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from libwrap.render import generate_project
+from libwrap._version import __version__ as libwrap_version
+from libwrap.render import generate_project, template_dir
 from libwrap.spec import BUILDS, INIT_RETURNS, ProviderSpec
 
 if sys.version_info >= (3, 11):
@@ -27,16 +29,12 @@ EXPECTED_FILES = {
     ".gitignore",
     "CMakeLists.txt",
     "README.md",
-    "cmake/Config.cmake.in",
-    "cmake/LibwrapLibrary.cmake",
-    "cmake/libwrap.json.in",
-    "cmake/libwrap_stage.py",
-    "cmake/pkgconfig.pc.in",
     "pyproject.toml",
     "src/{name}/__init__.py",
     "src/{name}/__main__.py",
     "src/{name}/_init.c",
     "src/{name}/_init.pyi",
+    "src/{name}/_preload.pyi",
     "src/{name}/py.typed",
     "tests/smoke/smoke.c",
     "tests/test_provider.py",
@@ -63,9 +61,10 @@ def test_every_option_set_renders_cleanly(tmp_path: Path, build: str, returns: s
     for path in project.rglob("*.py"):
         py_compile.compile(str(path), doraise=True)
     cmake = (project / "CMakeLists.txt").read_text(encoding="utf-8")
-    assert f'set(LIBWRAP_BUILD "{build}" CACHE' in cmake
-    assert 'set(LIBWRAP_SONAME "libdemo.so.7")' in cmake
+    assert f'BUILD "{build}"' in cmake
+    assert '  SONAME "libdemo.so.7"' in cmake
     assert 'set(LIBWRAP_BUILD_ARGS "-DA=1;-DB=2" CACHE' in cmake
+    assert ("SOURCE_DIR" in cmake.split("libwrap_stage_library")[1]) is (build != "prebuilt")
     declaration = {
         "void": "extern void demo_init(void);",
         "int": "extern int demo_init(void);",
@@ -90,7 +89,38 @@ def test_pyproject_declares_abi3_and_entry_points(tmp_path: Path) -> None:
     assert "auditwheel repair" in data["tool"]["cibuildwheel"]["linux"]["repair-wheel-command"]
     requires = data["build-system"]["requires"]
     assert any(r.startswith("scikit-build-core") for r in requires)
-    assert any(r.startswith("pyelftools") for r in requires)
+    # libwrap.stage and libwrap's CMake module run at build time: one copy of that code, in libwrap.
+    assert f"libwrap>={libwrap_version},<0.3" in requires
+
+
+@pytest.mark.parametrize("pkgconfig_name", ["libxml-2.0", "glib-2.0", "gtk+-3.0"])
+def test_dotted_pkgconfig_names_stay_one_toml_key(tmp_path: Path, pkgconfig_name: str) -> None:
+    """Regression: `--pkgconfig-name libxml-2.0` rendered an unquoted key, which TOML reads as the
+    dotted key libxml-2 -> 0, and the build stopped on an invalid entry-point type."""
+    project = render(tmp_path, pkgconfig_name=pkgconfig_name, cmake_package="LibXml2")
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["entry-points"]["pkg_config"] == {pkgconfig_name: "demo.lib.pkgconfig"}
+    assert f'PKGCONFIG_NAME "{pkgconfig_name}"' in (project / "CMakeLists.txt").read_text(encoding="utf-8")
+    init = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
+    py_compile.compile(str(project / "src/demo/__init__.py"), doraise=True)
+    assert f"{pkgconfig_name}.pc" in init
+
+
+def test_two_renders_are_identical_and_leave_no_bytecode(tmp_path: Path) -> None:
+    """Regression: `libwrap new` imported a script from the template, left cmake/__pycache__/ in it,
+    and cookiecutter copied that into later renders, so two renders of the same input differed.
+    Runs as a user would, with bytecode writing on."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    trees = []
+    for run in ("a", "b"):
+        cmd = [sys.executable, "-m", "libwrap", "new", "demo", "-o", str(tmp_path / run), "--no-input"]
+        cmd += ["--source", str(FIXTURES / "wrapdemo"), "--init-symbol", "demo_init", "--build", "cmake"]
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        root = tmp_path / run / "demo"
+        trees.append({str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()})
+    assert trees[0] == trees[1]
+    assert not list(template_dir().rglob("__pycache__"))
+    assert not [name for name in trees[0] if "__pycache__" in name]
 
 
 def test_requirement_is_baked_in(tmp_path: Path) -> None:
@@ -136,6 +166,6 @@ def test_rendered_python_passes_ruff_and_mypy(tmp_path: Path) -> None:
     proc = subprocess.run(ruff, cwd=project, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout
     mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-version", "3.10"]
-    mypy += ["src/demo", "cmake/libwrap_stage.py", "tests"]
+    mypy += ["src/demo", "tests"]
     proc = subprocess.run(mypy, cwd=project, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout

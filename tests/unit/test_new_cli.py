@@ -150,13 +150,53 @@ def test_preset_file_supplies_values(clean_cwd: Path) -> None:
     )
     assert main(["new", "wrapdemo", "--preset", str(preset), "--no-input", "-o", "out"]) == 0
     cmakelists = (clean_cwd / "out" / "wrapdemo" / "CMakeLists.txt").read_text(encoding="utf-8")
-    assert f'set(LIBWRAP_DEFAULT_SHA256 "{digest}")' in cmakelists
-    assert 'set(LIBWRAP_CMAKE_PACKAGE "WrapDemo")' in cmakelists
+    assert f'set(LIBWRAP_SHA256 "{digest}")' in cmakelists
+    assert 'CMAKE_PACKAGE "WrapDemo"' in cmakelists
+
+
+def test_another_source_drops_the_presets_hash_and_version(clean_cwd: Path) -> None:
+    """Regression: `--source <another tarball>` kept the preset's sha256 (the build always failed on a
+    hash mismatch) and its version (another release shipped under the preset's number)."""
+    tarball = clean_cwd / "OpenBLAS-0.3.28.tar.gz"
+    subprocess.run(["tar", "-czf", str(tarball), "-C", str(FIXTURES), "wrapdemo"], check=True)
+    assert main(["new", "openblas", "--source", str(tarball), "--no-input", "-o", "out"]) == 0
+    project = clean_cwd / "out" / "openblas"
+    cmakelists = (project / "CMakeLists.txt").read_text(encoding="utf-8")
+    assert "LIBWRAP_SHA256 STREQUAL" not in cmakelists
+    assert 'version = "0.3.28"' in (project / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_unknown_version_stops_with_the_option_that_fixes_it(
+    clean_cwd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = clean_cwd / "libfoo-snapshot"
+    source.mkdir()
+    (source / "CMakeLists.txt").write_text("project(foo C)\n", encoding="utf-8")
+    (source / "COPYING").write_text("terms\n", encoding="utf-8")
+    assert main(["new", "openblas", "--source", str(source), "--no-input", "-o", "out"]) == 2
+    err = capsys.readouterr().err
+    assert "--version is required (the library's version: none could be read from" in err
+    assert not (clean_cwd / "out").exists()
+
+
+def test_source_without_licence_is_refused(clean_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: a provider with no licence file found was built anyway."""
+    source = clean_cwd / "nolicence-1.0"
+    source.mkdir()
+    (source / "CMakeLists.txt").write_text("project(foo VERSION 1.0 LANGUAGES C)\n", encoding="utf-8")
+    argv = ["new", "demo", "--source", str(source), "--init-symbol", "f", "--no-input", "-o", "out"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "has no licence file" in err
+    assert "--license-file" in err
+    assert "--no-license-files" in err
+    assert not (clean_cwd / "out").exists()
+    assert main([*argv, "--no-license-files"]) == 0
 
 
 def test_missing_values_are_prompted_on_a_terminal(clean_cwd: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --no-input, on a TTY, cookiecutter's prompt asks for what no option or preset gave."""
-    answers = {"URL, source directory or tarball of the library": WRAPDEMO, "library version (PEP 440)": "1.2.3"}
+    answers = {"URL, source directory or tarball of the library": WRAPDEMO}
     asked: list[str] = []
 
     def fake_prompt(question: str, default: str) -> str:
@@ -168,4 +208,4 @@ def test_missing_values_are_prompted_on_a_terminal(clean_cwd: Path, monkeypatch:
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     assert main(["new", "demo", "--init-symbol", "wrapdemo_init"]) == 0
     assert asked == list(answers)
-    assert 'set(LIBWRAP_DEFAULT_SOURCE "' + WRAPDEMO + '")' in (clean_cwd / "demo" / "CMakeLists.txt").read_text()
+    assert 'set(LIBWRAP_SOURCE "' + WRAPDEMO + '" CACHE' in (clean_cwd / "demo" / "CMakeLists.txt").read_text()

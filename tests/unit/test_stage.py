@@ -1,4 +1,4 @@
-"""The template's staging rules (shared by `libwrap new --build prebuilt` and the build)."""
+"""Staging rules of libwrap.stage (shared by `libwrap new --build prebuilt` and the provider build)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from libwrap.new import stage_module
+from libwrap import stage
 
-stage = stage_module()
 CC = shutil.which("cc") or shutil.which("gcc")
 needs_cc = pytest.mark.skipif(CC is None, reason="needs a C compiler")
 
@@ -94,3 +93,74 @@ def test_init_symbol_must_be_exported(prefix: Path) -> None:
     assert stage.pick_primary(libs, "demo_init").soname == "libdemo.so.1"
     with pytest.raises(stage.StageError, match="no library exports the init symbol 'hidden_init'"):
         stage.pick_primary(libs, "hidden_init")
+
+
+@needs_cc
+def test_init_symbol_must_be_a_function(prefix: Path) -> None:
+    """Regression: a data symbol was accepted as --init-symbol and _init would have called it."""
+    code = "int demo_init(void) { return 1; }\nint demo_table[4] = {1, 2, 3, 4};\n"
+    shared_library(prefix / "lib" / "libdemo.so.1", "-Wl,-soname,libdemo.so.1", code=code)
+    with pytest.raises(stage.StageError, match=r"'demo_table' in libdemo\.so\.1 is STT_OBJECT, not a function"):
+        stage.pick_primary(stage.find_libraries(prefix), "demo_table")
+
+
+@pytest.mark.parametrize(
+    ("names", "found"),
+    [
+        # Regression: libyaml's `License` was missed by the case-sensitive LICEN[CS]E* match.
+        (["License", "src/yaml.c"], ["License"]),
+        (
+            ["LICENSE.txt", "COPYING", "Copyright", "NOTICE", "README"],
+            ["COPYING", "Copyright", "LICENSE.txt", "NOTICE"],
+        ),
+        (["licence.md", "doc/LICENSE"], ["licence.md"]),  # only the top level of a source tree
+        (
+            ["share/licenses/foo/LICENSE", "share/doc/foo/copyright", "share/doc/foo/README", "lib/libfoo.so.1"],
+            ["share/doc/foo/copyright", "share/licenses/foo/LICENSE"],
+        ),
+        (["README", "src/COPYING"], []),
+    ],
+)
+def test_license_names(names: list[str], found: list[str]) -> None:
+    assert stage.source_licenses(names) == found
+
+
+def test_license_globs_replace_the_usual_names() -> None:
+    assert stage.source_licenses(["LICENSE", "doc/terms.txt"], ["doc/*.txt"]) == ["doc/terms.txt"]
+
+
+def test_licenses_keep_their_relative_paths(tmp_path: Path) -> None:
+    """Regression: files of the same name from two places overwrote each other in licenses/."""
+    source, prefix, out = tmp_path / "src", tmp_path / "prefix", tmp_path / "out"
+    for path, text in (
+        (source / "LICENSE", "source licence"),
+        (prefix / "share/licenses/foo/LICENSE", "foo licence"),
+        (prefix / "share/licenses/bar/LICENSE", "bar licence"),
+    ):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    copied = stage._copy_licenses([source, prefix], [], out)
+    assert copied == ["LICENSE", "share/licenses/bar/LICENSE", "share/licenses/foo/LICENSE"]
+    assert [(out / name).read_text(encoding="utf-8") for name in copied] == [
+        "source licence",
+        "bar licence",
+        "foo licence",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pc_version", "ok"), [("0.3.28", True), ("0.3.28.0", True), ("0.3.29", False), ("1.x-custom", True)]
+)
+def test_version_of_the_built_library_must_match(tmp_path: Path, pc_version: str, ok: bool) -> None:
+    """Regression: a source of another release was built and shipped under the preset's version."""
+    pc = tmp_path / "lib" / "pkgconfig" / "openblas.pc"
+    pc.parent.mkdir(parents=True)
+    pc.write_text(f"Name: openblas\nVersion: {pc_version}\n", encoding="utf-8")
+    if ok:
+        stage.check_version(tmp_path, "0.3.28", "openblas")
+    else:
+        with pytest.raises(
+            stage.StageError,
+            match=r"openblas.pc says version 0.3.29, but the provider claims 0.3.28; .*--version 0.3.29",
+        ):
+            stage.check_version(tmp_path, "0.3.28", "openblas")

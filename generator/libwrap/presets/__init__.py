@@ -1,4 +1,5 @@
-"""Presets: one TOML file per library, holding the values ``libwrap new`` would otherwise ask for."""
+"""Presets: one TOML file per library, holding the values ``libwrap new`` would otherwise ask for.
+A preset's keys are ProviderSpec's option fields (``spec.option_fields``), nothing else."""
 
 from __future__ import annotations
 
@@ -8,39 +9,19 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..spec import Option, option_fields
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:
     import tomli as tomllib
 
-__all__ = ["PRESET_KEYS", "available", "find_preset", "load_preset"]
+__all__ = ["available", "find_preset", "load_preset", "preset_keys"]
 
-# The keys a preset may set: ProviderSpec fields minus the name.
-PRESET_KEYS = frozenset(
-    {
-        "version",
-        "source",
-        "sha256",
-        "build",
-        "soname",
-        "init_symbol",
-        "init_returns",
-        "build_args",
-        "cmake_package",
-        "pkgconfig_name",
-        "link_name",
-        "include_subdir",
-        "init_result_name",
-        "build_args_if_missing",
-        "abi_upper",
-        "license_files",
-        "license_expression",
-        "description",
-    }
-)
-LIST_KEYS = frozenset({"build_args", "license_files"})
-TABLE_KEYS = frozenset({"build_args_if_missing"})  # path in the source tree -> arguments to add when it is absent
+
+def preset_keys() -> dict[str, Option]:
+    """The keys a preset may set, with the option each one sets."""
+    return {field.name: opt for field, opt in option_fields()}
 
 
 def available() -> list[str]:
@@ -73,27 +54,32 @@ def load_preset(preset: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         msg = f"{origin} is not valid TOML ({exc}); fix the file"
         raise UsageError(msg) from None
-    unknown = sorted(set(data) - PRESET_KEYS)
+    keys = preset_keys()
+    unknown = sorted(set(data) - set(keys))
     if unknown:
-        msg = f"{origin} has unknown keys {', '.join(unknown)}; allowed: {', '.join(sorted(PRESET_KEYS))}"
+        msg = f"{origin} has unknown keys {', '.join(unknown)}; allowed: {', '.join(sorted(keys))}"
         raise UsageError(msg)
-    return {key: _convert(origin, key, value) for key, value in data.items()}
+    return {key: _convert(origin, key, keys[key], value) for key, value in data.items()}
 
 
 def _is_strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _convert(origin: str, key: str, value: object) -> object:
+def _convert(origin: str, key: str, opt: Option, value: object) -> object:
     """Check a value's type and give it the ProviderSpec form (tuples, pairs)."""
-    if key in TABLE_KEYS:
+    if opt.kind == "table":
         if isinstance(value, dict) and all(_is_strings(v) for v in value.values()):
             return tuple((path, arg) for path, args in value.items() for arg in args)
         kind = "a table of lists of strings"
-    elif key in LIST_KEYS:
+    elif opt.kind == "list":
         if _is_strings(value):
             return tuple(value)  # type: ignore[arg-type]  # _is_strings checked it is a list
         kind = "a list of strings"
+    elif opt.kind == "flag":
+        if isinstance(value, bool):
+            return value
+        kind = "true or false"
     else:
         if isinstance(value, str):
             return value

@@ -33,7 +33,9 @@ def test_helpers_point_at_real_files() -> None:
 def test_command_line_matches_the_api() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "openblas", "--version", "--libdir"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     assert out == [provider.__version__, provider.get_lib_dir()]
 

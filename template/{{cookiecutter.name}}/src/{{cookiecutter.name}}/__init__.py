@@ -19,9 +19,9 @@ if sys.platform == "win32":
 
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
-__version__ = "{{ cookiecutter.version }}"
+__version__ = {{ cookiecutter.version | py }}
 #: The release numbers of ``__version__``, for consumers that check the range they were built for.
-version_info = {{ cookiecutter.version_info }}
+version_info = {{ cookiecutter.version_info | py }}
 #: What {{ cookiecutter.init_symbol }}() returned when the library was loaded.
 {{ cookiecutter.init_result_name }} = _init.init_result
 
@@ -35,9 +35,9 @@ __all__ = [
 {%- endfor %}
 ]
 
-_REQUIREMENT = "{{ cookiecutter.requirement }}"
-_CMAKE_PACKAGE = "{{ cookiecutter.cmake_package }}"
-_FOREIGN_ENV = "{{ cookiecutter.name | upper }}_ALLOW_FOREIGN_LIBRARY"
+_REQUIREMENT = {{ cookiecutter.requirement | py }}
+_CMAKE_PACKAGE = {{ cookiecutter.cmake_package | py }}
+_FOREIGN_ENV = {{ (cookiecutter.name | upper ~ "_ALLOW_FOREIGN_LIBRARY") | py }}
 _manifest: dict[str, object] = {}
 
 
@@ -101,47 +101,24 @@ def get_requirement() -> str:
     return _REQUIREMENT
 
 
-_DISTRIBUTOR_INIT = '''
-# Added by {{ cookiecutter.name }}.write_distributor_init(): load the libraries this package links to
-# before its extension modules, from wherever {{ cookiecutter.name }} is installed.
-try:
-    import {{ cookiecutter.name }}
-except ModuleNotFoundError as _exc:
-    if _exc.name != "{{ cookiecutter.name }}":
-        raise  # {{ cookiecutter.name }} is there but failed: its own message says why
-    _msg = (
-        f"{__name__.rpartition('.')[0]} needs the {{ cookiecutter.name }} library ({_exc}); "
-        "install it with: pip install '{{ cookiecutter.requirement }}'"
-    )
-    raise ImportError(_msg) from _exc
-# Built against {{ cookiecutter.name }} {{ cookiecutter.version }}: an older copy may lack symbols, a newer major its ABI.
-if not {{ cookiecutter.version_info }} <= getattr({{ cookiecutter.name }}, "version_info", (0,)) < {{ cookiecutter.abi_below }}:
-    _msg = (
-        f"{__name__.rpartition('.')[0]} was built for {{ cookiecutter.requirement }}, but {{ cookiecutter.name }} "
-        f"{ {{- cookiecutter.name }}.__version__} is installed; install a matching one with: "
-        "pip install '{{ cookiecutter.requirement }}'"
-    )
-    raise ImportError(_msg)
-# Name {{ cookiecutter.name }} in the ImportError should an extension here need a symbol its library lacks.
-getattr({{ cookiecutter.name }}, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], "{{ cookiecutter.requirement }}")
-'''
-
-
 def write_distributor_init(target_dir: str | os.PathLike[str]) -> str:
     """Write (or extend) ``_distributor_init.py`` in a consumer package; returns its path.
 
-    The consumer's ``__init__.py`` must ``from . import _distributor_init`` before importing its
-    extensions.
+    The file loads this provider and checks its version against the range the consumer was built
+    for; the consumer's ``__init__.py`` must ``from . import _distributor_init`` before its
+    extensions. ``libwrap repair`` writes the same file from a built wheel.
     """
+    from . import _preload  # generated at build time by libwrap, the one writer of this file
+
     path = os.path.join(os.fspath(target_dir), "_distributor_init.py")
-    text = ""
+    existing = ""
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
-            text = f.read()
-    if "# Added by {{ cookiecutter.name }}.write_distributor_init()" not in text:
-        header = "" if text else '"""Loads shared libraries from provider packages."""\n'
+            existing = f.read()
+    merged = _preload.merge(existing)
+    if merged != existing:
         with open(path, "w", encoding="utf-8") as f:
-            f.write(header + text + _DISTRIBUTOR_INIT)
+            f.write(merged)
     return path
 
 
@@ -153,7 +130,7 @@ def explain_missing_symbols(package: str, requirement: str) -> None:
     from collections.abc import Sequence
     from types import ModuleType
 
-    key = ("{{ cookiecutter.name }}", package)
+    key = ({{ cookiecutter.name | py }}, package)
     if any(getattr(finder, "libwrap_explains", None) == key for finder in sys.meta_path):
         return
     library = get_library(fullname=True)

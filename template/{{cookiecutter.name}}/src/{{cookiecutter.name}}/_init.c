@@ -32,7 +32,7 @@ static init_function find_init(void) {
         PyErr_Format(PyExc_ImportError, "%s is not loaded (%s); reinstall {{ cookiecutter.name }}", LIBWRAP_SONAME, dlerror());
         return NULL;
     }
-    void *symbol = dlsym(handle, "{{ cookiecutter.init_symbol }}");
+    void *symbol = dlsym(handle, {{ cookiecutter.init_symbol | c_string }});
     dlclose(handle); /* drops only the reference RTLD_NOLOAD added */
     if (symbol == NULL) {
         PyErr_Format(PyExc_ImportError, "the loaded %s has no {{ cookiecutter.init_symbol }}; reinstall {{ cookiecutter.name }}", LIBWRAP_SONAME);

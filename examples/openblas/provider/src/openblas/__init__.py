@@ -17,7 +17,7 @@ if sys.platform == "win32":
     # Windows finds an extension's DLLs only in directories registered like this.
     _DLL_DIRECTORY = os.add_dll_directory(_LIB_DIR)
 
-from . import _init  # noqa: E402  (must follow the DLL directory setup)
+from . import _init
 
 __version__ = "0.3.29"
 #: The release numbers of ``__version__``, for consumers that check the range they were built for.
@@ -108,47 +108,24 @@ def get_requirement() -> str:
     return _REQUIREMENT
 
 
-_DISTRIBUTOR_INIT = '''
-# Added by openblas.write_distributor_init(): load the libraries this package links to
-# before its extension modules, from wherever openblas is installed.
-try:
-    import openblas
-except ModuleNotFoundError as _exc:
-    if _exc.name != "openblas":
-        raise  # openblas is there but failed: its own message says why
-    _msg = (
-        f"{__name__.rpartition('.')[0]} needs the openblas library ({_exc}); "
-        "install it with: pip install 'openblas>=0.3.29,<0.4'"
-    )
-    raise ImportError(_msg) from _exc
-# Built against openblas 0.3.29: an older copy may lack symbols, a newer major its ABI.
-if not (0, 3, 29) <= getattr(openblas, "version_info", (0,)) < (0, 4):
-    _msg = (
-        f"{__name__.rpartition('.')[0]} was built for openblas>=0.3.29,<0.4, but openblas "
-        f"{openblas.__version__} is installed; install a matching one with: "
-        "pip install 'openblas>=0.3.29,<0.4'"
-    )
-    raise ImportError(_msg)
-# Name openblas in the ImportError should an extension here need a symbol its library lacks.
-getattr(openblas, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], "openblas>=0.3.29,<0.4")
-'''
-
-
 def write_distributor_init(target_dir: str | os.PathLike[str]) -> str:
     """Write (or extend) ``_distributor_init.py`` in a consumer package; returns its path.
 
-    The consumer's ``__init__.py`` must ``from . import _distributor_init`` before importing its
-    extensions.
+    The file loads this provider and checks its version against the range the consumer was built
+    for; the consumer's ``__init__.py`` must ``from . import _distributor_init`` before its
+    extensions. ``libwrap repair`` writes the same file from a built wheel.
     """
+    from . import _preload  # generated at build time by libwrap, the one writer of this file
+
     path = os.path.join(os.fspath(target_dir), "_distributor_init.py")
-    text = ""
+    existing = ""
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
-            text = f.read()
-    if "# Added by openblas.write_distributor_init()" not in text:
-        header = "" if text else '"""Loads shared libraries from provider packages."""\n'
+            existing = f.read()
+    merged = _preload.merge(existing)
+    if merged != existing:
         with open(path, "w", encoding="utf-8") as f:
-            f.write(header + text + _DISTRIBUTOR_INIT)
+            f.write(merged)
     return path
 
 

@@ -1,0 +1,6 @@
+# The pybind11 extension built from src/_dgemm.cpp.
+import numpy as np
+import numpy.typing as npt
+
+def dgemm(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def config() -> str: ...

@@ -1,0 +1,259 @@
+# The CMake half of a libwrap provider build (the Python half is `python -m libwrap.stage`):
+# fetch the library's source, build it into a private prefix at configure time, stage it, link the
+# `_init` module to it and install everything the wheel holds. Every message names the fix.
+#
+#   find_package(Python 3.9 REQUIRED COMPONENTS Interpreter Development.SABIModule)
+#   include(Libwrap)   # found through libwrap's cmake.module entry point
+include_guard(GLOBAL)
+include(CMakePackageConfigHelpers)
+set(_LIBWRAP_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+if(NOT Python_EXECUTABLE)
+  message(FATAL_ERROR "libwrap: call find_package(Python REQUIRED COMPONENTS Interpreter Development.SABIModule) before include(Libwrap)")
+endif()
+
+# Run a command; stop the build with MESSAGE if it fails.
+function(_libwrap_run message)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "WORKING_DIRECTORY" "COMMAND")
+  if(NOT arg_WORKING_DIRECTORY)
+    set(arg_WORKING_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}")
+  endif()
+  execute_process(COMMAND ${arg_COMMAND} WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    list(JOIN arg_COMMAND " " shown)
+    message(FATAL_ERROR "libwrap: ${message} (`${shown}` exited with ${rc}); see the output above")
+  endif()
+endfunction()
+
+# libwrap_fetch_source(<out_var> SOURCE <URL|tarball|directory> [SHA256 <hex>])
+# Set <out_var> to a directory holding the source tree (or, for a prebuilt library, its prefix).
+function(libwrap_fetch_source out_var)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "SOURCE;SHA256" "")
+  # Tools are checked first: a missing patchelf must cost seconds, not a whole library build.
+  _libwrap_run("the build environment lacks a tool libwrap needs" COMMAND "${Python_EXECUTABLE}" -m libwrap.stage preflight)
+  string(TOLOWER "${arg_SHA256}" sha256)
+  set(source "${arg_SOURCE}")
+  if(source STREQUAL "")
+    message(FATAL_ERROR "libwrap: no library source is set; pass -Ccmake.define.LIBWRAP_SOURCE=<URL, tarball or directory>")
+  endif()
+
+  set(work "${CMAKE_CURRENT_BINARY_DIR}/libwrap-source")
+  if(source MATCHES "^[A-Za-z][A-Za-z0-9+.-]*://")
+    string(REGEX REPLACE "[?#].*$" "" name "${source}")
+    get_filename_component(name "${name}" NAME)
+    set(archive "${work}/download/${name}")
+    if(NOT EXISTS "${archive}")
+      message(STATUS "libwrap: downloading ${source}")
+      file(DOWNLOAD "${source}" "${archive}.part" STATUS status TLS_VERIFY ON)
+      list(GET status 0 code)
+      if(NOT code EQUAL 0)
+        list(GET status 1 reason)
+        file(REMOVE "${archive}.part")
+        message(FATAL_ERROR "libwrap: downloading ${source} failed (${reason}); check the network or pass a local copy as LIBWRAP_SOURCE")
+      endif()
+      file(RENAME "${archive}.part" "${archive}")
+    endif()
+  else()
+    get_filename_component(source "${source}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(IS_DIRECTORY "${source}")
+      set(${out_var} "${source}" PARENT_SCOPE)
+      return()
+    elseif(NOT EXISTS "${source}")
+      message(FATAL_ERROR "libwrap: source ${source} does not exist; pass an existing directory, tarball or URL as LIBWRAP_SOURCE")
+    endif()
+    set(archive "${source}")
+  endif()
+
+  file(SHA256 "${archive}" actual)
+  if(sha256 AND NOT actual STREQUAL sha256)
+    message(FATAL_ERROR "libwrap: sha256 mismatch for ${source}: expected ${sha256}, got ${actual}; the file is corrupt or not the release you meant (set LIBWRAP_SHA256 to the right hash)")
+  endif()
+
+  # Extract once per archive content; a tarball normally holds one top-level directory.
+  set(tree "${work}/${actual}")
+  if(NOT EXISTS "${tree}.done")
+    file(REMOVE_RECURSE "${tree}")
+    file(ARCHIVE_EXTRACT INPUT "${archive}" DESTINATION "${tree}")
+    file(TOUCH "${tree}.done")
+  endif()
+  file(GLOB entries LIST_DIRECTORIES true "${tree}/*")
+  list(LENGTH entries count)
+  if(count EQUAL 1 AND IS_DIRECTORY "${entries}")
+    set(tree "${entries}")
+  endif()
+  set(${out_var} "${tree}" PARENT_SCOPE)
+endfunction()
+
+# libwrap_build_library(<out_var> SOURCE_DIR <dir> BUILD cmake|autotools|prebuilt
+#                       [ARGS <arg>...] [ARGS_IF_MISSING <path> <arg> [<path> <arg>]...])
+# Build and install the library into a private prefix and set <out_var> to it. ARGS come after
+# libwrap's defaults, so they override them; each ARGS_IF_MISSING <arg> is added when the source
+# tree has no <path>.
+function(libwrap_build_library out_var)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "SOURCE_DIR;BUILD" "ARGS;ARGS_IF_MISSING")
+  if(arg_BUILD STREQUAL "prebuilt")
+    set(${out_var} "${arg_SOURCE_DIR}" PARENT_SCOPE)
+    return()
+  endif()
+  set(root "${CMAKE_CURRENT_BINARY_DIR}/libwrap-build")
+  set(prefix "${root}/prefix")
+  set(build_args ${arg_ARGS})
+  while(arg_ARGS_IF_MISSING)
+    list(POP_FRONT arg_ARGS_IF_MISSING path extra)
+    if(NOT EXISTS "${arg_SOURCE_DIR}/${path}")
+      message(STATUS "libwrap: the source has no ${path}; building with ${extra}")
+      list(APPEND build_args "${extra}")
+    endif()
+  endwhile()
+  # Reconfiguring the same build directory does not rebuild an unchanged library.
+  set(key "${arg_BUILD}|${arg_SOURCE_DIR}|${build_args}|${CMAKE_C_COMPILER}")
+  if(EXISTS "${root}/key.txt")
+    file(READ "${root}/key.txt" old_key)
+    if(old_key STREQUAL key AND IS_DIRECTORY "${prefix}")
+      set(${out_var} "${prefix}" PARENT_SCOPE)
+      return()
+    endif()
+  endif()
+  file(REMOVE_RECURSE "${root}")
+
+  if(DEFINED ENV{CMAKE_BUILD_PARALLEL_LEVEL})
+    set(jobs "$ENV{CMAKE_BUILD_PARALLEL_LEVEL}")
+  else()
+    cmake_host_system_information(RESULT jobs QUERY NUMBER_OF_LOGICAL_CORES)
+  endif()
+
+  if(arg_BUILD STREQUAL "cmake")
+    set(defaults -G "${CMAKE_GENERATOR}" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_INSTALL_PREFIX=${prefix}"
+      -DCMAKE_INSTALL_LIBDIR=lib -DBUILD_SHARED_LIBS=ON "-DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}"
+      # CMake 4 refuses cmake_minimum_required(VERSION < 3.5), which many libraries still say.
+      -DCMAKE_POLICY_VERSION_MINIMUM=3.5)
+    if(CMAKE_MAKE_PROGRAM)
+      list(APPEND defaults "-DCMAKE_MAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}")
+    endif()
+    message(STATUS "libwrap: configuring the library: ${defaults} ${build_args}")
+    _libwrap_run("configuring the library failed" COMMAND
+      "${CMAKE_COMMAND}" -S "${arg_SOURCE_DIR}" -B "${root}/build" ${defaults} ${build_args})
+    _libwrap_run("building the library failed" COMMAND "${CMAKE_COMMAND}" --build "${root}/build" --parallel ${jobs})
+    _libwrap_run("installing the library failed" COMMAND "${CMAKE_COMMAND}" --install "${root}/build")
+  elseif(arg_BUILD STREQUAL "autotools")
+    find_program(LIBWRAP_MAKE NAMES gmake make REQUIRED)
+    # A private copy: not every configure script supports building outside its source tree.
+    file(COPY "${arg_SOURCE_DIR}/" DESTINATION "${root}/src")
+    set(defaults "--prefix=${prefix}" --enable-shared --disable-static)
+    message(STATUS "libwrap: configuring the library: ./configure ${defaults} ${build_args}")
+    _libwrap_run("configuring the library failed" WORKING_DIRECTORY "${root}/src" COMMAND
+      "${CMAKE_COMMAND}" -E env "CC=${CMAKE_C_COMPILER}" sh ./configure ${defaults} ${build_args})
+    _libwrap_run("building the library failed" WORKING_DIRECTORY "${root}/src" COMMAND "${LIBWRAP_MAKE}" -j${jobs})
+    _libwrap_run("installing the library failed" WORKING_DIRECTORY "${root}/src" COMMAND "${LIBWRAP_MAKE}" install)
+  else()
+    message(FATAL_ERROR "libwrap: unknown build '${arg_BUILD}'; use cmake, autotools or prebuilt")
+  endif()
+  file(WRITE "${root}/key.txt" "${key}")
+  set(${out_var} "${prefix}" PARENT_SCOPE)
+endfunction()
+
+# libwrap_stage_library(<target> PREFIX <dir> PACKAGE <name> VERSION <v> REQUIREMENT <req>
+#                       INIT_SYMBOL <symbol> PKGCONFIG_NAME <name> [SOURCE_DIR <dir>] [SONAME <soname>]
+#                       [LINK_NAME <name>] [INCLUDE_SUBDIR <dir>] [LICENSE_FILES <glob>...] [NO_LICENSE_FILES])
+# Stage the installed library (libwrap.stage) and create the IMPORTED target <target> for it.
+function(libwrap_stage_library target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_LICENSE_FILES"
+    "PREFIX;PACKAGE;VERSION;REQUIREMENT;INIT_SYMBOL;PKGCONFIG_NAME;SOURCE_DIR;SONAME;LINK_NAME;INCLUDE_SUBDIR"
+    "LICENSE_FILES")
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/libwrap-stage")
+  set(command "${Python_EXECUTABLE}" -m libwrap.stage stage --prefix "${arg_PREFIX}" --out "${out}"
+    --package "${arg_PACKAGE}" --version "${arg_VERSION}" --requirement "${arg_REQUIREMENT}"
+    --init-symbol "${arg_INIT_SYMBOL}" --pkgconfig-name "${arg_PKGCONFIG_NAME}")
+  foreach(option IN ITEMS SOURCE_DIR SONAME LINK_NAME INCLUDE_SUBDIR)
+    if(arg_${option})
+      string(TOLOWER "--${option}" flag)
+      string(REPLACE "_" "-" flag "${flag}")
+      list(APPEND command "${flag}" "${arg_${option}}")
+    endif()
+  endforeach()
+  foreach(pattern IN LISTS arg_LICENSE_FILES)
+    list(APPEND command --license "${pattern}")
+  endforeach()
+  if(arg_NO_LICENSE_FILES)
+    list(APPEND command --no-license-files)
+  endif()
+  _libwrap_run("staging the library failed" COMMAND ${command})
+  include("${out}/stage.cmake")  # LIBRARY_FILES, PRIMARY_FILE, PRIMARY_SONAME, LINK_FILES, IMPORT_LIBRARY
+
+  add_library(${target} SHARED IMPORTED GLOBAL)
+  set_target_properties(${target} PROPERTIES
+    IMPORTED_LOCATION "${PRIMARY_FILE}"
+    IMPORTED_SONAME "${PRIMARY_SONAME}"
+    IMPORTED_IMPLIB "${IMPORT_LIBRARY}"
+    LIBWRAP_STAGE_DIR "${out}"
+    LIBWRAP_LIBRARY_FILES "${LIBRARY_FILES}"
+    LIBWRAP_LINK_FILES "${LINK_FILES}"
+    LIBWRAP_PKGCONFIG_NAME "${arg_PKGCONFIG_NAME}"
+    LIBWRAP_REQUIREMENT "${arg_REQUIREMENT}"
+    LIBWRAP_VERSION "${arg_VERSION}")
+endfunction()
+
+# libwrap_add_init_module(<name> <source.c> LIBRARY <target>)
+# The abi3 extension whose import makes the loader load LIBRARY by its SONAME.
+function(libwrap_add_init_module name source)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "LIBRARY" "")
+  python_add_library(${name} MODULE WITH_SOABI USE_SABI 3.9 "${source}")
+  target_link_libraries(${name} PRIVATE ${arg_LIBRARY})
+  get_target_property(soname ${arg_LIBRARY} IMPORTED_SONAME)
+  # On Linux _init finds the init symbol in the copy its DT_NEEDED bound to (see _init.c).
+  target_compile_definitions(${name} PRIVATE "LIBWRAP_SONAME=\"${soname}\"")
+  # One relative search path and no build path: the wheel must work wherever it is installed.
+  set_target_properties(${name} PROPERTIES SKIP_BUILD_RPATH ON BUILD_WITH_INSTALL_RPATH ON)
+  if(APPLE)
+    set_target_properties(${name} PROPERTIES INSTALL_RPATH "@loader_path/lib")
+  elseif(UNIX)
+    set_target_properties(${name} PROPERTIES INSTALL_RPATH "$ORIGIN/lib")
+    # auditwheel detects the libc flavour from DT_NEEDED; --as-needed would drop libc.so.6.
+    target_link_options(${name} PRIVATE "LINKER:--no-as-needed" "LINKER:--enable-new-dtags")
+    target_link_libraries(${name} PRIVATE c)
+  endif()
+endfunction()
+
+# libwrap_install_provider(<library target> PACKAGE <name> MODULE <init target>
+#                          CMAKE_PACKAGE <name> COMPATIBILITY <SameMajorVersion|SameMinorVersion|AnyNewerVersion>)
+# Install what the wheel holds, each under <package>/ (or the wheel's .dist-info for licences).
+function(libwrap_install_provider library)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "PACKAGE;MODULE;CMAKE_PACKAGE;COMPATIBILITY" "")
+  set(PACKAGE "${arg_PACKAGE}")
+  set(CMAKE_PACKAGE "${arg_CMAKE_PACKAGE}")
+  get_target_property(stage ${library} LIBWRAP_STAGE_DIR)
+  get_target_property(files ${library} LIBWRAP_LIBRARY_FILES)
+  get_target_property(link_files ${library} LIBWRAP_LINK_FILES)
+  get_target_property(pkgconfig_name ${library} LIBWRAP_PKGCONFIG_NAME)
+  get_target_property(PRIMARY_SONAME ${library} IMPORTED_SONAME)
+  get_target_property(REQUIREMENT ${library} LIBWRAP_REQUIREMENT)
+  get_target_property(version ${library} LIBWRAP_VERSION)
+  set(cmake_dir "${PACKAGE}/lib/cmake/${CMAKE_PACKAGE}")
+
+  set(LIBRARY_FILE "${PACKAGE}/lib/${PRIMARY_SONAME}")
+  set(INCLUDE_DIR "${PACKAGE}/include")
+  configure_package_config_file("${_LIBWRAP_DIR}/Config.cmake.in" "${stage}/metadata/${CMAKE_PACKAGE}Config.cmake"
+    INSTALL_DESTINATION "${cmake_dir}" PATH_VARS LIBRARY_FILE INCLUDE_DIR NO_SET_AND_CHECK_MACRO)
+  write_basic_package_version_file("${stage}/metadata/${CMAKE_PACKAGE}ConfigVersion.cmake"
+    VERSION "${version}" COMPATIBILITY ${arg_COMPATIBILITY})
+
+  # <pkg>/_init.abi3.so, next to __init__.py
+  install(TARGETS ${arg_MODULE} LIBRARY DESTINATION "${PACKAGE}" RUNTIME DESTINATION "${PACKAGE}")
+  # <pkg>/lib/<soname>: one regular file per library
+  install(FILES ${files} DESTINATION "${PACKAGE}/lib")
+  # <pkg>/lib/lib<name>.a, a linker script: lets consumers link with -l<name>
+  install(FILES ${link_files} DESTINATION "${PACKAGE}/lib")
+  # <pkg>/include/...
+  install(DIRECTORY "${stage}/include/" DESTINATION "${PACKAGE}/include")
+  # <pkg>/lib/pkgconfig/<name>.pc, relocatable through ${pcfiledir}
+  install(FILES "${stage}/metadata/${pkgconfig_name}.pc" DESTINATION "${PACKAGE}/lib/pkgconfig")
+  # <pkg>/lib/cmake/<Package>/<Package>Config.cmake and its version file
+  install(FILES "${stage}/metadata/${CMAKE_PACKAGE}Config.cmake" "${stage}/metadata/${CMAKE_PACKAGE}ConfigVersion.cmake"
+    DESTINATION "${cmake_dir}")
+  # <pkg>/libwrap.json: read by consumer tooling without importing the package
+  install(FILES "${stage}/metadata/libwrap.json" DESTINATION "${PACKAGE}")
+  # <pkg>/_preload.py: writes consumers' _distributor_init.py (generated from libwrap.preload)
+  install(FILES "${stage}/metadata/_preload.py" DESTINATION "${PACKAGE}")
+  # <name>-<version>.dist-info/licenses/..., paths kept as in the source or prefix
+  install(DIRECTORY "${stage}/licenses/" DESTINATION "${SKBUILD_METADATA_DIR}/licenses")
+endfunction()

@@ -1,0 +1,92 @@
+"""Version rules, each once: which releases share an ABI, and a requirement as plain comparisons.
+
+A consumer built against a provider may use any release from that one up to (not including) the
+next ABI break. The requirement a consumer declares, the range its ``_distributor_init.py`` checks at
+import, and the compatibility of the provider's CMake version file are all derived here.
+"""
+
+from __future__ import annotations
+
+from packaging.requirements import Requirement
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "Clause",
+    "abi_upper_bound",
+    "clauses",
+    "cmake_compatibility",
+    "compatible_requirement",
+    "release",
+]
+
+#: One comparison the consumer's preload makes against the installed release, e.g. ("<", (0, 4)).
+Clause = tuple[str, tuple[int, ...]]
+
+
+def release(version: str) -> tuple[int, ...]:
+    """The release numbers of VERSION without trailing zeros, so that 1.2 and 1.2.0 compare equal."""
+    numbers = list(Version(version).release)
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def abi_upper_bound(version: str, abi_upper: str = "") -> str:
+    """The first release that may break the ABI: ABI_UPPER if given; else the next minor release for
+    0.x (0.3.28 -> 0.4) and the next major release from 1.0 on (2.13.1 -> 3)."""
+    if abi_upper:
+        return abi_upper
+    numbers = Version(version).release
+    major, minor = numbers[0], (numbers[1] if len(numbers) > 1 else 0)
+    return f"0.{minor + 1}" if major == 0 else f"{major + 1}"
+
+
+def compatible_requirement(distribution: str, version: str, abi_upper: str = "", *, exact: bool = False) -> str:
+    """``dist>=version,<next ABI break``; ``dist==version`` when every release breaks the ABI (torch);
+    just ``dist`` when VERSION is not a PEP 440 version."""
+    try:
+        public = Version(version).public
+    except InvalidVersion:
+        return distribution
+    if exact:
+        return f"{distribution}=={public}"
+    return f"{distribution}>={public},<{abi_upper_bound(version, abi_upper)}"
+
+
+def cmake_compatibility(version: str, abi_upper: str = "") -> str:
+    """The ``write_basic_package_version_file`` COMPATIBILITY that matches the ABI range."""
+    below = release(abi_upper_bound(version, abi_upper))
+    numbers = Version(version).release
+    major, minor = numbers[0], (numbers[1] if len(numbers) > 1 else 0)
+    if below == (major + 1,):
+        return "SameMajorVersion"
+    if below == (major, minor + 1):
+        return "SameMinorVersion"
+    return "AnyNewerVersion"
+
+
+def _bump(numbers: tuple[int, ...]) -> tuple[int, ...]:
+    """The first release past every release that starts with NUMBERS: (0, 3) -> (0, 4)."""
+    return (*numbers[:-1], numbers[-1] + 1)
+
+
+def clauses(requirement: str) -> tuple[Clause, ...]:
+    """REQUIREMENT's version specifiers as comparisons of release tuples, which a consumer's
+    ``_distributor_init.py`` can evaluate without ``packaging``: ``~=0.3.28`` gives >= (0, 3, 28)
+    and < (0, 4); ``==1.2.*`` gives >= (1, 2) and < (1, 3)."""
+    found: list[Clause] = []
+    for spec in Requirement(requirement).specifier:
+        operator, text = spec.operator, spec.version
+        if text.endswith(".*"):
+            prefix = release(text[:-2])
+            if operator == "==":
+                found += [(">=", prefix), ("<", _bump(prefix))]
+            continue  # != with a wildcard excludes a series; the installer already enforced it
+        numbers = release(text)
+        if operator == "~=":
+            found += [(">=", numbers), ("<", _bump(Version(text).release[:-1]))]
+        elif operator in ("==", "==="):
+            found += [(">=", numbers), ("<=", numbers)]
+        else:
+            found.append((operator, numbers))
+    return tuple(found)

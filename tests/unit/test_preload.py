@@ -1,0 +1,382 @@
+"""The consumer's preload (libwrap.preload): read from the code, version clauses checked at import,
+and one writer of ``_distributor_init.py`` shared by ``libwrap repair`` and provider wheels."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from libwrap.preload import (
+    _HELPERS,
+    IMPORT_LINE,
+    MARKER,
+    call_lines,
+    ensure_init_imports,
+    first_own_import,
+    imports_distributor_init_first,
+    loads_no_extension,
+    loads_provider,
+    merge_distributor_init,
+    render_distributor_init,
+    writer_module,
+)
+from libwrap.providers import Provider
+
+from ..helpers import pyenv_pythons
+
+OPENBLAS = Provider("openblas", "0.3.28", frozenset({"libopenblas.so.0"}), "openblas~=0.3.28", "openblas", "test")
+VENDOR = Provider("vendorlib", "1.2.3", frozenset({"liba.so.1", "libb.so.2"}), "vendorlib>=1.2.3,<2", None, "test")
+NUMPY_LIKE_LOADER = '"""docstring"""\ntry:\n    from . import _distributor_init_local\nexcept ImportError:\n    pass\n'
+
+# NumPy's shape: only the else branch imports own modules
+NUMPY_SHAPE = "if __NUMPY_SETUP__:\n    sys.stderr.write('setup')\nelse:\n    from . import _distributor_init\n    import pkg._core\n"
+
+FIRST = [
+    ("from . import _distributor_init\nfrom ._core import f\n", True),
+    ("import pkg._distributor_init\nimport pkg._core\n", True),
+    ("from pkg import _distributor_init\nfrom pkg import _core\n", True),
+    ("from ._distributor_init import loaded\nfrom . import _core\n", True),
+    ("from . import _distributor_init, _core\n", True),
+    (
+        '"""Doc."""\nfrom __future__ import annotations\nimport os\nimport numpy\nfrom . import _distributor_init\n',
+        True,
+    ),
+    ("try:\n    from . import _distributor_init\nexcept ImportError:\n    pass\nfrom . import _core\n", True),
+    ("with ctx():\n    from . import _distributor_init\nfrom . import _core\n", True),
+    (NUMPY_SHAPE, True),
+    (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ._core import T\nfrom . import _distributor_init\n",
+        True,
+    ),
+    ("import typing\nif typing.TYPE_CHECKING:\n    from . import _core\nfrom . import _distributor_init\n", True),
+    ("def later():\n    from . import _core\nfrom . import _distributor_init\n", True),
+    ("if not TYPE_CHECKING:\n    from . import _distributor_init\nfrom . import _core\n", True),
+    # only words about it
+    ('"""Imports _distributor_init first."""\nfrom ._core import f\n', False),
+    ("# from . import _distributor_init\nfrom ._core import f\n", False),
+    ("TEXT = 'from . import _distributor_init'\n", False),
+    # dead or deferred code
+    ("if False:\n    from . import _distributor_init\nfrom . import _core\n", False),
+    ("if 0:\n    from . import _distributor_init\n", False),
+    ("if TYPE_CHECKING:\n    from . import _distributor_init\n", False),
+    ("def load():\n    from . import _distributor_init\nfrom . import _core\n", False),
+    ("class Loader:\n    from . import _distributor_init\n", False),
+    # an own module before it
+    ("from . import _core\nfrom . import _distributor_init\n", False),
+    ("from . import _core, _distributor_init\n", False),
+    ("from ._core import f\nfrom . import _distributor_init\n", False),
+    ("from ._core import *\nfrom . import _distributor_init\n", False),
+    ("import pkg._core\nimport pkg._distributor_init\n", False),
+    ("from pkg import _core\nfrom pkg import _distributor_init\n", False),
+    ("from pkg._core import f\nfrom pkg import _distributor_init\n", False),
+    ("if flag:\n    from . import _core\nelse:\n    from . import _distributor_init\n", False),
+    ("from . import _distributor_init\n)", False),  # does not parse
+]
+
+
+@pytest.mark.parametrize(("source", "first"), FIRST)
+def test_distributor_init_must_be_the_first_own_import(source: str, first: bool) -> None:
+    """Regression: a docstring, comment, dead branch or function body mentioning _distributor_init
+    passed (substring test), and an extension imported before it went unnoticed."""
+    assert imports_distributor_init_first(source, "pkg") is first
+
+
+def numpy_files() -> dict[str, str | None]:
+    """The installed NumPy's Python sources and extension modules, by path as in its wheel."""
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or spec.origin is None:
+        pytest.skip("numpy is not installed")
+    root = Path(spec.origin).parent
+    files: dict[str, str | None] = {}
+    for path in root.rglob("*"):
+        name = path.relative_to(root.parent).as_posix()
+        if path.suffix == ".py":
+            files[name] = path.read_text(encoding="utf-8")
+        elif path.suffix == ".so":
+            files[name] = None
+    return files
+
+
+def test_real_numpy_imports_distributor_init_before_its_extensions() -> None:
+    """NumPy imports version, _globals... (pure Python) before _distributor_init and _core after it:
+    with its files known that passes; the same code importing _core first does not."""
+    files = numpy_files()
+    init = files["numpy/__init__.py"]
+    assert init is not None
+    harmless = loads_no_extension(files)
+    assert first_own_import(init, "numpy") != "numpy._distributor_init"  # without its files any own module counts
+    assert first_own_import(init, "numpy", harmless) == "numpy._distributor_init"
+    assert imports_distributor_init_first(init, "numpy", harmless)
+    assert not imports_distributor_init_first("from . import _core\n" + init, "numpy", harmless)
+    assert not harmless("numpy._core")
+    assert harmless("numpy._globals")
+
+
+def test_pure_modules_count_only_if_they_import_no_extension() -> None:
+    files: dict[str, str | None] = {
+        "pkg/__init__.py": "",
+        "pkg/version.py": "VERSION = '1.0'\n",
+        "pkg/_utils/__init__.py": "from ._text import f\n",
+        "pkg/_utils/_text.py": "from .. import version\ndef g():\n    from pkg import _core\n",
+        "pkg/helpers.py": "import os\nfrom pkg._utils import f\nfrom ._core import g\n",
+        "pkg/_core.cpython-311-x86_64-linux-gnu.so": None,
+    }
+    harmless = loads_no_extension(files)
+    assert [harmless(n) for n in ("pkg.version", "pkg._utils", "pkg._utils._text", "pkg.helpers")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert not harmless("pkg._core")
+    assert harmless("pkg.version.VERSION")  # a name, not a module
+    init = "from .version import VERSION\nfrom . import _utils\nfrom . import _distributor_init\n"
+    assert imports_distributor_init_first(init, "pkg", harmless)
+    assert first_own_import("from . import helpers\n" + init, "pkg", harmless) == "pkg.helpers"
+
+
+LOADS = [
+    ("import openblas\n", True),
+    ("import openblas.lib as _lib\n", True),
+    ("from openblas import get_library\n", True),
+    ("try:\n    import openblas\nexcept ModuleNotFoundError:\n    raise\n", True),
+    ("_import('openblas', 'openblas', 'openblas~=0.3.28', ())\n", True),
+    ("import importlib\nimportlib.import_module('openblas')\n", True),
+    ("x = [_import('openblas')]\n", True),
+    ("# import openblas\n", False),
+    ('"""Calls import openblas\n"""\n', False),
+    ("TEXT = \"_import('openblas', 'openblas', 'openblas~=0.3.28', ())\"\n", False),
+    ("if False:\n    import openblas\n", False),
+    ("if TYPE_CHECKING:\n    import openblas\n", False),
+    ("def load():\n    import openblas\n", False),
+    ("load = lambda: _import('openblas')\n", False),
+    ("import openblas_extra\n", False),
+    ("from .openblas import x\n", False),
+    ("_import('openblasx', 'openblas')\n", False),
+    ("_import(name, 'openblas')\n", False),
+]
+
+
+@pytest.mark.parametrize(("loader", "loads"), LOADS)
+def test_loader_imports_the_preload_module(loader: str, loads: bool) -> None:
+    """Regression: 'import openblas\\n' anywhere in the text, a comment included, counted as loading it."""
+    assert loads_provider(loader, OPENBLAS) is loads
+
+
+BY_PATH = [
+    ("_load_by_path('vendorlib', 'liba.so.1', 'r', ())\n_load_by_path('vendorlib', 'libb.so.2', 'r', ())\n", True),
+    ("_load_by_path('VendorLib', 'liba.so.1')\nif True:\n    _load_by_path('vendorlib', 'libb.so.2')\n", True),
+    ("_load_by_path('vendorlib', 'liba.so.1', 'r', ())\n", False),
+    ("_load_by_path('vendorlib', 'liba.so.1')\n# _load_by_path('vendorlib', 'libb.so.2', 'r', ())\n", False),
+    ("_load_by_path('other', 'liba.so.1')\n_load_by_path('other', 'libb.so.2')\n", False),
+    ("def f():\n    _load_by_path('vendorlib', 'liba.so.1')\n    _load_by_path('vendorlib', 'libb.so.2')\n", False),
+    ("import vendorlib\n", False),
+]
+
+
+@pytest.mark.parametrize(("loader", "loads"), BY_PATH)
+def test_loader_loads_each_soname_by_path(loader: str, loads: bool) -> None:
+    """Regression: the call was found as text, so a commented-out call counted."""
+    assert loads_provider(loader, VENDOR) is loads
+
+
+def test_libwrap_writes_what_it_recognises() -> None:
+    for provider in (OPENBLAS, VENDOR):
+        assert loads_provider(render_distributor_init([provider]), provider)
+        assert not loads_provider(render_distributor_init([OPENBLAS if provider is VENDOR else VENDOR]), provider)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '"""Mentions _distributor_init."""\nfrom ._core import f\n',
+        '"""Doc."""\n\nfrom __future__ import annotations\n\nfrom ._core import f\nfrom . import _distributor_init\n',
+        "from ._core import f\n",
+        "# -*- coding: utf-8 -*-\n# licence header\n\nfrom ._core import f\n",
+        '"""Doc."""',
+        "",
+    ],
+)
+def test_init_gets_the_import_first(source: str) -> None:
+    """Regression: any mention of _distributor_init (a docstring, a late import) stopped the fix."""
+    fixed = ensure_init_imports(source, "pkg")
+    assert imports_distributor_init_first(fixed, "pkg")
+    assert ensure_init_imports(fixed, "pkg") == fixed
+    assert fixed.count(IMPORT_LINE) == 1
+    # the docstring, __future__ imports and a leading comment block stay before it
+    before = fixed.split(IMPORT_LINE)[0]
+    assert all(part in before for part in ('"""', "from __future__", "# -*- coding") if part in source)
+    assert [line for line in fixed.splitlines() if line.strip() and line != IMPORT_LINE] == [
+        line for line in source.splitlines() if line.strip()
+    ]
+
+
+def test_init_that_imports_it_first_is_kept() -> None:
+    source = '"""Doc."""\nimport os\n\nfrom . import _distributor_init  # noqa: F401\nfrom ._core import f\n'
+    assert ensure_init_imports(source, "pkg") == source
+
+
+def test_pure_modules_before_it_are_kept_when_known() -> None:
+    source = "from . import version\nfrom . import _distributor_init\nfrom . import _core\n"
+    files: dict[str, str | None] = {"pkg/version.py": "V = 1\n", "pkg/_core.so": None}
+    assert ensure_init_imports(source, "pkg", loads_no_extension(files)) == source
+    assert ensure_init_imports(source, "pkg").startswith(IMPORT_LINE)
+
+
+def run_loader(provider: Provider, installed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Execute the _distributor_init.py libwrap writes for PROVIDER with INSTALLED as its version."""
+    module = types.ModuleType(provider.preload or "")
+    module.__version__ = installed  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(compile(render_distributor_init([provider]), "_distributor_init.py", "exec"), {"__name__": "demo._x"})  # noqa: S102
+
+
+@pytest.mark.parametrize(
+    ("requirement", "installed", "accepted"),
+    [
+        ("fakeprov~=0.3.28", "0.3.28", True),
+        ("fakeprov~=0.3.28", "0.3.31", True),
+        ("fakeprov~=0.3.28", "0.4.0", False),
+        ("fakeprov~=0.3.28", "0.3.27", False),
+        ("fakeprov~=0.3.28", "0.4.0rc1", False),
+        ("fakeprov>=1.2.3,<2", "1.2.3", True),
+        ("fakeprov>=1.2.3,<2", "1.9", True),
+        ("fakeprov>=1.2.3,<2", "2.0.0", False),
+        ("fakeprov>=1.2.3,<2", "1.2.2", False),
+        ("fakeprov==2.13.0", "2.13.0+cpu", True),
+        ("fakeprov==2.13.0", "2.13", True),
+        ("fakeprov==2.13.0", "2.13.1", False),
+        ("fakeprov==2.13.0", "2.12.9", False),
+        ("fakeprov>1.0,<=1.5,!=1.3", "1.3.0", False),
+        ("fakeprov>1.0,<=1.5,!=1.3", "1.4", True),
+        ("fakeprov>1.0,<=1.5,!=1.3", "1.0", False),
+        ("fakeprov>1.0,<=1.5,!=1.3", "1.5.1", False),
+        ("fakeprov", "0.0.1", True),
+    ],
+)
+def test_loader_checks_the_installed_version(
+    monkeypatch: pytest.MonkeyPatch, requirement: str, installed: str, accepted: bool
+) -> None:
+    """Regression: ~= lost its upper bound (only >=, == and < were read), so 0.4.0 passed ~=0.3.28."""
+    provider = Provider("fakeprov", "0", frozenset({"libfake.so.1"}), requirement, "fakeprov", "test")
+    if accepted:
+        run_loader(provider, installed, monkeypatch)
+        return
+    with pytest.raises(ImportError) as caught:
+        run_loader(provider, installed, monkeypatch)
+    assert str(caught.value) == (
+        f"demo needs {requirement}, but fakeprov {installed} is installed; "
+        f"install a matching one with: pip install '{requirement}'"
+    )
+
+
+def test_loader_by_path_checks_before_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path loader refuses a release outside the clauses without opening any file."""
+    from importlib import metadata
+
+    provider = Provider("fakedist", "0.3.28", frozenset({"libfake.so.1"}), "fakedist~=0.3.28", None, "test")
+    monkeypatch.setattr(metadata, "version", lambda _: "0.4.0")
+    monkeypatch.setattr(metadata, "files", lambda _: [])
+    text = render_distributor_init([provider])
+    with pytest.raises(ImportError, match=r"needs fakedist~=0\.3\.28, but fakedist 0\.4\.0 is installed"):
+        exec(compile(text, "_distributor_init.py", "exec"), {"__name__": "demo._x"})  # noqa: S102
+    monkeypatch.setattr(metadata, "version", lambda _: "0.3.30")
+    with pytest.raises(ImportError, match=r"fakedist 0\.3\.30 has no libfake\.so\.1; reinstall it"):
+        exec(compile(text, "_distributor_init.py", "exec"), {"__name__": "demo._x"})  # noqa: S102
+
+
+def test_calls_carry_the_clauses() -> None:
+    assert call_lines(OPENBLAS) == [
+        "_import('openblas', 'openblas', 'openblas~=0.3.28', (('>=', (0, 3, 28)), ('<', (0, 4))))"
+    ]
+    assert call_lines(VENDOR) == [
+        f"_load_by_path('vendorlib', '{name}', 'vendorlib>=1.2.3,<2', (('>=', (1, 2, 3)), ('<', (2,))))"
+        for name in ("liba.so.1", "libb.so.2")
+    ]
+
+
+def test_merge_is_idempotent_and_keeps_what_is_there() -> None:
+    calls = call_lines(OPENBLAS)
+    fresh = merge_distributor_init("", calls)
+    assert fresh.startswith('"""Load the shared libraries')
+    assert fresh.count(MARKER) == 1
+    assert merge_distributor_init(fresh, calls) == fresh
+    both = merge_distributor_init(fresh, call_lines(VENDOR))
+    assert both.startswith(fresh)
+    assert both.count(MARKER) == 1
+    assert both.endswith("".join(f"{c}\n" for c in call_lines(VENDOR)))
+    assert merge_distributor_init("x = 1", []) == "x = 1"
+    numpy_like = merge_distributor_init(NUMPY_LIKE_LOADER, calls)
+    assert numpy_like.startswith(NUMPY_LIKE_LOADER)
+    assert numpy_like.count('"""docstring"""') == 1
+    assert '"""Load the shared libraries' not in numpy_like
+
+
+def test_older_helpers_get_the_new_ones_appended() -> None:
+    """A file whose helpers take other arguments (another libwrap) keeps them for its own calls."""
+    old = "# libwrap: load providers\ndef _import(module, distribution, requirement, minimum, below):\n    pass\n"
+    merged = merge_distributor_init(old, call_lines(OPENBLAS))
+    assert merged.startswith(old)
+    assert merged.count(MARKER) == 1
+
+
+def load_writer(provider: Provider, tmp_path: Path) -> types.ModuleType:
+    """The generated _preload.py of PROVIDER, imported from a file as a provider wheel ships it."""
+    path = tmp_path / f"{provider.distribution}_preload.py"
+    path.write_text(writer_module(provider, "9.9.9"), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("provider", [OPENBLAS, VENDOR], ids=["import", "by-path"])
+def test_provider_writer_is_the_same_writer(provider: Provider, tmp_path: Path) -> None:
+    """Regression: provider wheels wrote _distributor_init.py with a hand-kept copy of this code."""
+    writer = load_writer(provider, tmp_path)
+    text = writer.merge("")
+    assert text == render_distributor_init([provider], "")
+    assert writer.merge(text) == text
+    merged = writer.merge(NUMPY_LIKE_LOADER)
+    assert merged.startswith(NUMPY_LIKE_LOADER)
+    assert merged == render_distributor_init([provider], NUMPY_LIKE_LOADER)
+    assert loads_provider(merged, provider)
+    other = VENDOR if provider is OPENBLAS else OPENBLAS
+    assert writer.merge(render_distributor_init([other])) == render_distributor_init([other, provider])
+    source = (tmp_path / f"{provider.distribution}_preload.py").read_text(encoding="utf-8")
+    assert source.startswith("# Generated by libwrap 9.9.9 from libwrap.preload")
+    assert writer.__all__ == ["merge"]
+
+
+def test_generated_code_is_python_3_9(tmp_path: Path) -> None:
+    """Consumers import _distributor_init.py, and providers _preload.py, on Python 3.9 and later."""
+    for text in (writer_module(OPENBLAS, "1"), render_distributor_init([OPENBLAS, VENDOR]), _HELPERS):
+        ast.parse(text, feature_version=(3, 9))
+    python39 = pyenv_pythons()["3.9"]
+    if python39 is None:
+        return
+    (tmp_path / "_preload.py").write_text(writer_module(OPENBLAS, "1"), encoding="utf-8")
+    code = "import _preload; t = _preload.merge(''); compile(t, 'd.py', 'exec'); print(_preload.merge(t) == t)"
+    proc = subprocess.run([python39, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "True"
+
+
+def test_generated_writer_passes_ruff(tmp_path: Path) -> None:
+    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    path = tmp_path / "_preload.py"
+    path.write_text(writer_module(VENDOR, "1"), encoding="utf-8")
+    for command in (["check"], ["format", "--check"]):
+        proc = subprocess.run([ruff, *command, "--isolated", str(path)], capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,0 +1,53 @@
+"""The version rules, each in one place (libwrap.versions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from libwrap.versions import abi_upper_bound, clauses, cmake_compatibility, compatible_requirement
+
+
+@pytest.mark.parametrize(
+    ("version", "upper", "expected"),
+    [
+        ("1.2.3", "", "x>=1.2.3,<2"),
+        ("0.3.29", "", "x>=0.3.29,<0.4"),
+        ("2.0", "", "x>=2.0,<3"),
+        ("0.3.29", "1", "x>=0.3.29,<1"),
+        ("1.2.3.post1", "", "x>=1.2.3.post1,<2"),
+        # Regression: spec.py gave <0.1 and providers.py <1 for the same version.
+        ("0", "", "x>=0,<0.1"),
+    ],
+)
+def test_requirement_stays_within_the_abi(version: str, upper: str, expected: str) -> None:
+    assert compatible_requirement("x", version, upper) == expected
+
+
+def test_exact_pin_and_unknown_versions() -> None:
+    assert compatible_requirement("torch", "2.13.0+cpu", exact=True) == "torch==2.13.0"
+    assert compatible_requirement("weird", "not-a-version") == "weird"
+
+
+@pytest.mark.parametrize(
+    ("version", "upper", "expected"),
+    [("1.2.3", "", "SameMajorVersion"), ("0.3.29", "", "SameMinorVersion"), ("1.2.3", "1.5", "AnyNewerVersion")],
+)
+def test_cmake_compatibility_follows_the_abi_rule(version: str, upper: str, expected: str) -> None:
+    assert cmake_compatibility(version, upper) == expected
+    assert abi_upper_bound(version, upper)
+
+
+@pytest.mark.parametrize(
+    ("requirement", "expected"),
+    [
+        # Regression: ~= lost its upper bound in the consumer's version check.
+        ("openblas~=0.3.28", ((">=", (0, 3, 28)), ("<", (0, 4)))),
+        ("x~=2.2", ((">=", (2, 2)), ("<", (3,)))),
+        ("x>=1.2.3,<2", ((">=", (1, 2, 3)), ("<", (2,)))),
+        ("torch==2.13.0", ((">=", (2, 13)), ("<=", (2, 13)))),
+        ("x==1.2.*", ((">=", (1, 2)), ("<", (1, 3)))),
+        ("x!=1.5,>1.0.0", (("!=", (1, 5)), (">", (1,)))),
+    ],
+)
+def test_clauses(requirement: str, expected: tuple[tuple[str, tuple[int, ...]], ...]) -> None:
+    assert sorted(clauses(requirement)) == sorted(expected)
