@@ -10,8 +10,13 @@ from libwrap.cli import main
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+# What linters and Python leave next to the sources; never part of a render.
+CACHES = {".ruff_cache", ".mypy_cache", "__pycache__"}
+
+
 def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    files = (p for p in sorted(root.rglob("*")) if p.is_file() and not CACHES & set(p.relative_to(root).parts))
+    return {str(p.relative_to(root)): p.read_bytes() for p in files}
 
 
 def test_openblas_provider_is_what_libwrap_new_renders(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ if sys.platform == "win32":
     # Windows finds an extension's DLLs only in directories registered like this.
     _DLL_DIRECTORY = os.add_dll_directory(_LIB_DIR)
 
-from . import _init
+from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = "0.3.29"
 #: The release numbers of ``__version__``, for consumers that check the range they were built for.
