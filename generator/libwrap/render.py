@@ -18,6 +18,7 @@ from jinja2.ext import Extension
 
 from ._version import __version__ as libwrap_version
 from .errors import UsageError
+from .pyliteral import python_literal
 from .spec import ProviderSpec
 
 __all__ = ["FILTERS", "Serializers", "check_target", "generate_project", "template_dir"]
@@ -42,16 +43,6 @@ def cmake_list(value: Any) -> str:
     """A quoted CMake list (``"a;b"``), each item escaped so that it stays one item."""
     items = [cmake_argument(item)[1:-1] for item in value]
     return f'"{";".join(items)}"'
-
-
-def python_literal(value: Any) -> str:
-    """A Python literal in the house style (double quotes), for strings, numbers and tuples of them."""
-    if isinstance(value, tuple):
-        items = [python_literal(item) for item in value]
-        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-    if isinstance(value, (bool, int)):
-        return repr(value)
-    return json.dumps(str(value))
 
 
 def c_string(value: Any) -> str:

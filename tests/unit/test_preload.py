@@ -294,10 +294,10 @@ def test_loader_by_path_checks_before_loading(monkeypatch: pytest.MonkeyPatch) -
 
 def test_calls_carry_the_clauses() -> None:
     assert call_lines(OPENBLAS) == [
-        "_import('openblas', 'openblas', 'openblas~=0.3.28', (('>=', (0, 3, 28)), ('<', (0, 4))))"
+        '_import("openblas", "openblas", "openblas~=0.3.28", ((">=", (0, 3, 28)), ("<", (0, 4))))'
     ]
     assert call_lines(VENDOR) == [
-        f"_load_by_path('vendorlib', '{name}', 'vendorlib>=1.2.3,<2', (('>=', (1, 2, 3)), ('<', (2,))))"
+        f'_load_by_path("vendorlib", "{name}", "vendorlib>=1.2.3,<2", ((">=", (1, 2, 3)), ("<", (2,))))'
         for name in ("liba.so.1", "libb.so.2")
     ]
 

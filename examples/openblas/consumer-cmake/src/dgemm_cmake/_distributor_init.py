@@ -1,24 +1,86 @@
-"""Loads shared libraries from provider packages."""
+"""Load the shared libraries this package's extensions link to, from the packages that provide them.
 
-# Added by openblas.write_distributor_init(): load the libraries this package links to
-# before its extension modules, from wherever openblas is installed.
-try:
-    import openblas
-except ModuleNotFoundError as _exc:
-    if _exc.name != "openblas":
-        raise  # openblas is there but failed: its own message says why
-    _msg = (
-        f"{__name__.rpartition('.')[0]} needs the openblas library ({_exc}); "
-        "install it with: pip install 'openblas>=0.3.29,<0.4'"
-    )
-    raise ImportError(_msg) from _exc
-# Built against openblas 0.3.29: an older copy may lack symbols, a newer major its ABI.
-if not (0, 3, 29) <= getattr(openblas, "version_info", (0,)) < (0, 4):
-    _msg = (
-        f"{__name__.rpartition('.')[0]} was built for openblas>=0.3.29,<0.4, but openblas "
-        f"{openblas.__version__} is installed; install a matching one with: "
-        "pip install 'openblas>=0.3.29,<0.4'"
-    )
-    raise ImportError(_msg)
-# Name openblas in the ImportError should an extension here need a symbol its library lacks.
-getattr(openblas, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], "openblas>=0.3.29,<0.4")
+Written by libwrap (`libwrap repair` or a provider's write_distributor_init()): imported first by
+__init__.py, before any extension module.
+"""
+
+# libwrap: load providers (helpers v2: requirement, version clauses)
+import operator as _operator
+import os as _os
+
+_COMPARE = {">=": _operator.ge, ">": _operator.gt, "<=": _operator.le, "<": _operator.lt, "!=": _operator.ne}
+
+
+def _release(version):
+    """Release numbers, without trailing zeros: '2.13.0+cpu' -> (2, 13), '0.4.0rc1' -> (0, 4)."""
+    parts = []
+    for part in version.split("+")[0].split("!")[-1].split("."):
+        digits = ""
+        for char in part:
+            if char not in "0123456789":
+                break
+            digits += char
+        if not digits:
+            break
+        parts.append(int(digits))
+        if digits != part:
+            break  # a pre-, post- or dev-release suffix ends the release numbers
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def _check(distribution, version, requirement, clauses):
+    """ImportError, not a crash, when the installed provider is outside the range we were built for."""
+    have = _release(version)
+    for operator, release in clauses:
+        compare = _COMPARE.get(operator)
+        if compare is not None and not compare(have, release):
+            msg = (
+                f"{__name__.rpartition('.')[0]} needs {requirement}, but {distribution} {version} is installed; "
+                f"install a matching one with: pip install '{requirement}'"
+            )
+            raise ImportError(msg)
+
+
+def _import(module, distribution, requirement, clauses):
+    import importlib
+
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module.partition(".")[0]:
+            raise  # the provider is there but failed: its own message says why
+        msg = f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
+        raise ImportError(msg) from exc
+    version = getattr(loaded, "__version__", None)
+    if version is None:
+        from importlib import metadata
+
+        version = metadata.version(distribution)
+    _check(distribution, str(version), requirement, clauses)
+    # libwrap providers can name themselves should an extension here need a symbol they lack
+    getattr(loaded, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], requirement)
+
+
+def _load_by_path(distribution, soname, requirement, clauses):
+    """For providers that do not load their libraries themselves: find the file, load it RTLD_LOCAL."""
+    import ctypes
+    from importlib import metadata
+
+    try:
+        files = metadata.files(distribution) or []
+        version = metadata.version(distribution)
+    except metadata.PackageNotFoundError as exc:
+        msg = f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
+        raise ImportError(msg) from exc
+    _check(distribution, version, requirement, clauses)
+    for file in files:
+        if file.name == soname:
+            ctypes.CDLL(str(file.locate()), mode=_os.RTLD_LOCAL)
+            return
+    msg = f"{distribution} {version} has no {soname}; reinstall it: pip install '{requirement}'"
+    raise ImportError(msg)
+
+
+_import("openblas", "openblas", "openblas>=0.3.29,<0.4", ((">=", (0, 3, 29)), ("<", (0, 4))))
