@@ -78,13 +78,14 @@ def analyse(wheel: Wheel, index: ProviderIndex, policy: str = "") -> Needs:
 
 
 def declared_distributions(wheel: Wheel) -> set[str]:
-    """Canonical names of the distributions a wheel declares in Requires-Dist (no extras-only ones)."""
+    """Canonical names of the distributions a wheel declares in Requires-Dist for a plain install on this
+    platform: a requirement only for an extra or for another platform does not count."""
     names: set[str] = set()
     for line in wheel.requires_dist:
         try:
             requirement = Requirement(line)
         except InvalidRequirement:
             continue
-        if requirement.marker is None or "extra" not in str(requirement.marker):
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
             names.add(str(canonicalize_name(requirement.name)))
     return names

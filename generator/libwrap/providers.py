@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import posixpath
 from importlib import metadata
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from .elf import read_dynamic
 from .errors import UsageError
+from .versions import compatible_requirement
 from .wheelfile import read_wheel
 
-__all__ = ["PRELOADING_DISTRIBUTIONS", "Provider", "ProviderIndex", "default_requirement"]
+__all__ = ["PRELOADING_DISTRIBUTIONS", "Provider", "ProviderIndex", "provider_from_wheel"]
 
 # Distributions that load their own libraries when their top-level module is imported, and need an
 # exact pin because their C++ ABI changes with every release.
@@ -40,30 +41,31 @@ class Provider:
         return str(canonicalize_name(self.distribution))
 
 
-def default_requirement(distribution: str, version: str) -> str:
-    """`==version` for ABI-unstable distributions (torch), else `>=version,<next major`."""
+def _requirement(distribution: str, version: str) -> str:
+    """What a consumer declares for a provider that has no libwrap manifest: the ABI range, or an
+    exact pin for distributions whose ABI changes with every release."""
+    return compatible_requirement(distribution, version, exact=canonicalize_name(distribution) in EXACT_PIN)
+
+
+def _from_manifest(text: str | bytes, origin: str) -> Provider:
+    """A provider from its libwrap.json; a broken manifest is a UsageError, not a traceback."""
     try:
-        parsed = Version(version)
-    except InvalidVersion:
-        return distribution
-    if canonicalize_name(distribution) in EXACT_PIN:
-        return f"{distribution}=={parsed.public}"
-    major = parsed.release[0]
-    upper = f"0.{parsed.release[1] + 1}" if major == 0 and len(parsed.release) > 1 else f"{major + 1}"
-    return f"{distribution}>={parsed.public},<{upper}"
-
-
-def _from_manifest(data: dict[str, object], origin: str) -> Provider:
-    sonames = data.get("sonames")
-    if not isinstance(sonames, list):
-        msg = f"{origin}: libwrap.json has no sonames list; rebuild the provider with libwrap"
-        raise UsageError(msg)
+        data = json.loads(text)
+        name, version, requirement, sonames = (data[key] for key in ("name", "version", "requirement", "sonames"))
+        if not isinstance(sonames, list):
+            raise TypeError(sonames)
+    except (ValueError, KeyError, TypeError):
+        msg = (
+            f"{origin}: libwrap.json is not a libwrap manifest (JSON with name, version, requirement and a sonames "
+            "list); rebuild the provider with libwrap"
+        )
+        raise UsageError(msg) from None
     return Provider(
-        distribution=str(data["name"]),
-        version=str(data["version"]),
+        distribution=str(name),
+        version=str(version),
         sonames=frozenset(map(str, sonames)),
-        requirement=str(data["requirement"]),
-        preload=str(data.get("preload") or data["name"]),
+        requirement=str(requirement),
+        preload=str(data.get("preload") or name),
         origin=origin,
     )
 
@@ -73,17 +75,20 @@ def provider_from_wheel(path: Path) -> Provider:
     wheel = read_wheel(path)
     for name, data in wheel.members.items():
         if name.endswith("/libwrap.json") and name.count("/") == 1:
-            return _from_manifest(json.loads(data), f"wheel {path.name}")
+            return _from_manifest(data, f"wheel {path.name}")
+    # libraries auditwheel grafted into <pkg>.libs/ are the wheel's private copies, not what it provides
     sonames = frozenset(
-        info.soname for info in wheel.elf_files().values() if info.soname and ".libs/" not in info.soname
+        info.soname
+        for member, info in wheel.elf_files().items()
+        if info.soname and not posixpath.dirname(member).endswith(".libs")
     )
-    version = path.name.split("-")[1]
+    version = wheel.version
     dist = wheel.name
     if not sonames:
         msg = f"wheel {path.name} ships no shared library with a SONAME; it cannot provide one"
         raise UsageError(msg)
     preload = PRELOADING_DISTRIBUTIONS.get(str(canonicalize_name(dist)))
-    return Provider(dist, version, sonames, default_requirement(dist, version), preload, f"wheel {path.name}")
+    return Provider(dist, version, sonames, _requirement(dist, version), preload, f"wheel {path.name}")
 
 
 class ProviderIndex:
@@ -127,10 +132,6 @@ class ProviderIndex:
             return explicit[:1]
         return [p for p in self.installed() if soname in p.sonames]
 
-    def by_distribution(self, name: str) -> Provider | None:
-        key = canonicalize_name(name)
-        return next((p for p in [*self.explicit, *self.installed()] if p.key == key), None)
-
 
 def _installed_provider(dist: metadata.Distribution, *, only_known_sonames: bool) -> Provider | None:
     """A libwrap provider from its manifest, else any distribution shipping ELF libraries."""
@@ -138,8 +139,8 @@ def _installed_provider(dist: metadata.Distribution, *, only_known_sonames: bool
     name = dist.metadata["Name"]
     for file in files:
         if file.name == "libwrap.json" and len(file.parts) == 2:
-            data = json.loads(Path(str(dist.locate_file(file))).read_text(encoding="utf-8"))
-            return _from_manifest(data, f"installed {name}")
+            text = Path(str(dist.locate_file(file))).read_text(encoding="utf-8")
+            return _from_manifest(text, f"installed {name}")
     sonames: set[str] = set()
     for file in files:
         # a library's file name is its SONAME in wheels (no symlinks); the ELF header confirms it
@@ -155,4 +156,4 @@ def _installed_provider(dist: metadata.Distribution, *, only_known_sonames: bool
         return None
     version = dist.version
     preload = PRELOADING_DISTRIBUTIONS.get(str(canonicalize_name(name)))
-    return Provider(name, version, frozenset(sonames), default_requirement(name, version), preload, f"installed {name}")
+    return Provider(name, version, frozenset(sonames), _requirement(name, version), preload, f"installed {name}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import csv
 import dataclasses
+import email.message
 import email.parser
 import hashlib
 import io
@@ -12,12 +14,24 @@ import re
 import zipfile
 from pathlib import Path
 
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import InvalidVersion
+
 from .elf import DynamicInfo, read_dynamic_stream
 from .errors import UsageError
 
 __all__ = ["Wheel", "read_wheel", "write_wheel"]
 
-_WHEEL_NAME = re.compile(r"(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl")
+
+def _filename_version(path: Path) -> str:
+    """PATH's version (normalized) if its name is a wheel file name, else UsageError."""
+    try:
+        _, version, _, _ = parse_wheel_filename(path.name)
+    # packaging before 23.2 lets InvalidVersion through instead of wrapping it
+    except (InvalidWheelFilename, InvalidVersion):
+        msg = f"{path.name} is not a wheel file name (name-version-python-abi-platform.whl); pass a .whl file"
+        raise UsageError(msg) from None
+    return str(version)
 
 
 @dataclasses.dataclass
@@ -35,13 +49,22 @@ class Wheel:
     def metadata(self) -> str:
         return self.members[f"{self.dist_info}/METADATA"].decode("utf-8")
 
+    def _headers(self) -> email.message.Message:
+        return email.parser.Parser().parsestr(self.metadata, headersonly=True)
+
     @property
     def name(self) -> str:
-        return str(email.parser.Parser().parsestr(self.metadata)["Name"])
+        return str(self._headers()["Name"])
+
+    @property
+    def version(self) -> str:
+        """METADATA's Version; the file name's when METADATA has none."""
+        version = self._headers()["Version"]
+        return str(version).strip() if version else _filename_version(self.path)
 
     @property
     def requires_dist(self) -> list[str]:
-        return email.parser.Parser().parsestr(self.metadata).get_all("Requires-Dist") or []
+        return self._headers().get_all("Requires-Dist") or []
 
     @property
     def tags(self) -> list[str]:
@@ -70,9 +93,7 @@ def read_wheel(path: Path) -> Wheel:
     if not path.is_file():
         msg = f"wheel {path} does not exist; pass the path of a .whl file"
         raise UsageError(msg)
-    if not _WHEEL_NAME.fullmatch(path.name):
-        msg = f"{path.name} is not a wheel file name (name-version-python-abi-platform.whl); pass a .whl file"
-        raise UsageError(msg)
+    _filename_version(path)
     try:
         with zipfile.ZipFile(path) as zf:
             members = {info.filename: zf.read(info) for info in zf.infolist() if not info.is_dir()}
@@ -93,17 +114,21 @@ def read_wheel(path: Path) -> Wheel:
     return wheel
 
 
-def _record_line(name: str, data: bytes) -> str:
+def _record_row(name: str, data: bytes) -> tuple[str, str, str]:
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{name},sha256={digest},{len(data)}"
+    return name, f"sha256={digest}", str(len(data))
 
 
 def write_wheel(wheel: Wheel, out: Path) -> Path:
     """Write WHEEL's members to OUT (a .whl path) with a fresh RECORD; dist-info goes last."""
+    _filename_version(out)  # before anything is written
     record = f"{wheel.dist_info}/RECORD"
     names = [n for n in wheel.members if n != record]
     names.sort(key=lambda n: n.startswith(wheel.dist_info + "/"))  # stable: payload first
-    lines = [_record_line(n, wheel.members[n]) for n in names] + [f"{record},,"]
+    text = io.StringIO()
+    # PEP 376: csv rows path,hash,size; RECORD lists itself with neither
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerows([*(_record_row(n, wheel.members[n]) for n in names), (record, "", "")])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -112,7 +137,7 @@ def write_wheel(wheel: Wheel, out: Path) -> Path:
             info.external_attr = (0o755 if _executable(name, wheel.members[name]) else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, wheel.members[name])
-        zf.writestr(zipfile.ZipInfo(record, date_time=(1980, 1, 1, 0, 0, 0)), "\n".join(lines) + "\n")
+        zf.writestr(zipfile.ZipInfo(record, date_time=(1980, 1, 1, 0, 0, 0)), text.getvalue())
     tmp.replace(out)
     return out
 

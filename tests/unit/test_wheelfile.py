@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import io
 import zipfile
 from pathlib import Path
 
@@ -59,10 +63,54 @@ def test_path_traversal_is_refused(tmp_path: Path, entry: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "words"), [("demo.zip", "not a wheel file name"), ("missing-1.0-py3-none-any.whl", "does not exist")]
+    ("name", "words"),
+    [
+        ("demo.zip", "not a wheel file name"),
+        ("missing-1.0-py3-none-any.whl", "does not exist"),
+        # regression: the hand-written pattern took any text between dashes as the version
+        ("demo-notaversion-py3-none-any.whl", "not a wheel file name"),
+    ],
 )
 def test_bad_paths(tmp_path: Path, name: str, words: str) -> None:
-    if name.endswith(".zip"):
-        (tmp_path / name).write_bytes(b"PK")
+    if not name.startswith("missing"):
+        make_wheel(tmp_path / name, "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\n")
     with pytest.raises(UsageError, match=words):
         read_wheel(tmp_path / name)
+
+
+def test_record_quotes_paths_with_commas_and_quotes(tmp_path: Path) -> None:
+    """Regression: RECORD rows were joined with commas, so `pkg/a,b "c".txt` split into four fields."""
+    odd = 'pkg/a,b "c".txt'
+    wheel = read_wheel(
+        make_wheel(
+            tmp_path / "demo-1.0-py3-none-any.whl", "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\n", {odd: "odd\n"}
+        )
+    )
+    out = read_wheel(write_wheel(wheel, tmp_path / "out" / "demo-1.0-py3-none-any.whl"))
+    assert out.members[odd] == b"odd\n"
+    rows = list(csv.reader(io.StringIO(out.members["demo-1.0.dist-info/RECORD"].decode())))
+    assert all(len(row) == 3 for row in rows)
+    by_path = {path: (digest, size) for path, digest, size in rows}
+    digest = base64.urlsafe_b64encode(hashlib.sha256(b"odd\n").digest()).rstrip(b"=").decode()
+    assert by_path[odd] == (f"sha256={digest}", "4")
+    assert by_path["demo-1.0.dist-info/RECORD"] == ("", "")
+    assert set(by_path) == set(out.members)
+
+
+def test_write_refuses_a_bad_file_name(tmp_path: Path) -> None:
+    """Regression: write_wheel wrote whatever name it was given; now it refuses before writing anything."""
+    wheel = read_wheel(
+        make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\n")
+    )
+    with pytest.raises(UsageError, match=r"demo-1\.0\.whl is not a wheel file name .*; pass a \.whl file"):
+        write_wheel(wheel, tmp_path / "out" / "demo-1.0.whl")
+    assert not (tmp_path / "out").exists()
+
+
+def test_version_comes_from_metadata_then_file_name(tmp_path: Path) -> None:
+    wheel = read_wheel(
+        make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", "Metadata-Version: 2.4\nName: demo\nVersion: 1.0rc1\n")
+    )
+    assert wheel.version == "1.0rc1"
+    wheel.members["demo-1.0.dist-info/METADATA"] = b"Metadata-Version: 2.4\nName: demo\n"
+    assert wheel.version == "1.0"
