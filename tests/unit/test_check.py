@@ -4,7 +4,6 @@ package must import its ``_distributor_init`` before its extensions (read from t
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,54 +15,26 @@ from libwrap.providers import ProviderIndex
 from libwrap.repair import _add_preloads
 from libwrap.wheelfile import Wheel, read_wheel
 
-LIBZ = Path("/usr/lib/x86_64-linux-gnu/libz.so.1")
+from .synthetic import elf, make_wheel
+
 NEEDED = "libx.so.6"  # what the stand-in extension needs; as long as libc.so.6, which it replaces
 EXTENSION = "demo/_core.cpython-311-x86_64-linux-gnu.so"
 GOOD_INIT = '"""Demo."""\n\nfrom . import version\nfrom . import _distributor_init\nfrom ._core import f\n'
 
 
-def elf(*, needed: str = "", soname: str = "") -> bytes:
-    """A real shared library (zlib) whose DT_NEEDED libc.so.6 or SONAME is renamed in place."""
-    if not LIBZ.is_file():
-        pytest.skip(f"{LIBZ} is missing: it stands in for an extension module")
-    data = LIBZ.read_bytes()
-    for old, new in (("libc.so.6", needed), ("libz.so.1", soname)):
-        if new:
-            assert len(new) == len(old)
-            assert data.count(f"{old}\0".encode()) == 1
-            data = data.replace(f"{old}\0".encode(), f"{new}\0".encode())
-    return data
-
-
-def write_wheel(path: Path, members: dict[str, bytes | str], metadata: str, tag: str) -> Path:
-    name, version = path.name.split("-")[:2]
-    with zipfile.ZipFile(path, "w") as zf:
-        for member, data in members.items():
-            zf.writestr(member, data)
-        zf.writestr(f"{name}-{version}.dist-info/METADATA", metadata)
-        zf.writestr(f"{name}-{version}.dist-info/WHEEL", f"Wheel-Version: 1.0\nTag: {tag}\n")
-        zf.writestr(f"{name}-{version}.dist-info/RECORD", "")
-    return path
-
-
 def libwrap_provider(tmp_path: Path) -> Path:
     """xprov 0.3.28, a libwrap provider of libx.so.6 loaded by `import xprov`."""
     manifest = {"name": "xprov", "version": "0.3.28", "requirement": "xprov~=0.3.28", "sonames": [NEEDED]}
-    return write_wheel(
+    return make_wheel(
         tmp_path / "xprov-0.3.28-py3-none-manylinux_2_17_x86_64.whl",
         {"xprov/__init__.py": "", "xprov/libwrap.json": json.dumps(manifest), f"xprov/lib/{NEEDED}": elf()},
-        "Metadata-Version: 2.1\nName: xprov\nVersion: 0.3.28\n",
-        "py3-none-manylinux_2_17_x86_64",
     )
 
 
 def plain_provider(tmp_path: Path) -> Path:
     """vendorlib 1.2.3: a wheel that just ships libx.so.6, so consumers load it by path."""
-    return write_wheel(
-        tmp_path / "vendorlib-1.2.3-py3-none-manylinux_2_17_x86_64.whl",
-        {f"vendorlib/{NEEDED}": elf(soname=NEEDED)},
-        "Metadata-Version: 2.1\nName: vendorlib\nVersion: 1.2.3\n",
-        "py3-none-manylinux_2_17_x86_64",
+    return make_wheel(
+        tmp_path / "vendorlib-1.2.3-py3-none-manylinux_2_17_x86_64.whl", {f"vendorlib/{NEEDED}": elf(soname=NEEDED)}
     )
 
 
@@ -78,12 +49,8 @@ def consumer(
     }
     if loader is not None:
         members["demo/_distributor_init.py"] = loader
-    requirement = f"Requires-Dist: {requires}\n" if requires else ""
-    return write_wheel(
-        tmp_path / "demo-1.0-cp311-cp311-linux_x86_64.whl",
-        members,
-        f"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n{requirement}",
-        "cp311-cp311-linux_x86_64",
+    return make_wheel(
+        tmp_path / "demo-1.0-cp311-cp311-linux_x86_64.whl", members, requires=(requires,) if requires else ()
     )
 
 

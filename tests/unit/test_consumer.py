@@ -12,7 +12,8 @@ from libwrap.errors import UsageError
 from libwrap.providers import Provider
 from libwrap.wheelfile import read_wheel
 
-from .test_providers import Installed, elf, make_wheel
+from .synthetic import elf, make_wheel
+from .test_providers import Installed
 
 VENDOR = Provider("vendorlib", "1.2.3", frozenset({"libx.so.6"}), "vendorlib>=1.2.3,<2", None, "installed vendorlib")
 OTHER = Provider("otherlib", "2.0", frozenset({"libx.so.6"}), "otherlib>=2.0,<3", None, "installed otherlib")
