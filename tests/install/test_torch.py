@@ -56,7 +56,7 @@ def test_repaired_wheel_holds_no_torch_library(torch_repaired: Path) -> None:
     assert not [n for n in wheel_names(torch_repaired) if ".libs/" in n or "libtorch" in n or "libc10" in n]
     wheel = read_wheel(torch_repaired)
     assert wheel.requires_dist == [f"torch=={torch.__version__.split('+')[0]}"]  # the C++ ABI changes every release
-    assert b"_import('torch', 'torch'," in wheel.members["torchext/_distributor_init.py"]
+    assert b'_import("torch", "torch",' in wheel.members["torchext/_distributor_init.py"]
 
 
 def test_check_passes(torch_repaired: Path) -> None:
