@@ -38,8 +38,6 @@ __all__ = [
 BUILDS = ("cmake", "autotools", "prebuilt")
 INIT_RETURNS = ("void", "int", "str")
 ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar", ".zip")
-#: The libwrap releases a generated project builds with: it runs ``libwrap.stage`` at build time.
-LIBWRAP_BUILD_REQUIREMENT_BELOW = "0.3"
 
 # Import names that would shadow something users need, beyond keywords and the stdlib.
 RESERVED_NAMES = frozenset({"libwrap", "lib", "include", "test", "tests", "src", "build", "dist", "setup", "site"})
@@ -281,7 +279,8 @@ class ProviderSpec:
             "version_info": tuple(Version(self.version).release),
             "abi_upper": abi_upper_bound(self.version, self.abi_upper),
             "cmake_compatibility": cmake_compatibility(self.version, self.abi_upper),
-            "libwrap_requirement": f"libwrap>={Version(libwrap_version).base_version},<{LIBWRAP_BUILD_REQUIREMENT_BELOW}",
+            # the project runs libwrap.stage and libwrap's CMake functions at build time
+            "libwrap_requirement": compatible_requirement("libwrap", Version(libwrap_version).base_version),
             "libwrap_version": libwrap_version,
         }
 

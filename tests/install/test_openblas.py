@@ -76,6 +76,7 @@ def test_provider_wheel_contents(openblas_wheel: Path) -> None:
         "openblas/_init.pyi",
         "openblas/py.typed",
         "openblas/libwrap.json",
+        "openblas/_preload.py",
         f"openblas/lib/{SONAME}",
         "openblas/lib/libopenblas.a",
         "openblas/lib/pkgconfig/openblas.pc",
