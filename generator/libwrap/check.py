@@ -47,11 +47,6 @@ def preload_problem(wheel: Wheel, package: str, provider: Provider) -> str | Non
     return None
 
 
-def preloads(wheel: Wheel, package: str, provider: Provider) -> bool:
-    """Whether PACKAGE imports its _distributor_init first and that loads PROVIDER."""
-    return preload_problem(wheel, package, provider) is None
-
-
 def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
     policy = policy_name(wheel.tags)
     needs = analyse(wheel, index, policy)

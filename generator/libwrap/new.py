@@ -11,7 +11,7 @@ from . import presets
 from .errors import UsageError
 from .render import check_target, generate_project
 from .sources import source_names, version_from_source
-from .spec import ProviderSpec, add_options, given_options, option_fields, validate_name
+from .spec import ProviderSpec, add_options, check_source, given_options, option_fields, validate_name
 
 __all__ = ["HELP", "configure_parser", "execute"]
 
@@ -64,6 +64,7 @@ def _fill_missing(values: dict[str, Any], *, interactive: bool) -> None:
             values[field.name] = _ask(opt.ask, opt.flag, interactive=interactive)
     if values.get("version"):
         return
+    check_source(str(values["source"]), str(values.get("build", "cmake")))  # before reading a version from it
     found = version_from_source(str(values["source"]))
     if found is not None:
         values["version"], where = found
@@ -78,13 +79,12 @@ def _check_licenses(spec: ProviderSpec) -> None:
     another way): a binary is never redistributed without its licence."""
     if spec.no_license_files or spec.license_files:
         return  # named files are checked by the build, against the source and the install prefix
-    from .stage import LICENSE_NAMES, source_licenses
+    from .stage import describe_license_names, source_licenses
 
     names = source_names(spec.source)
     if names is not None and not source_licenses(names):
-        looked = ", ".join(f"{n.upper()}" for n in LICENSE_NAMES)
         msg = (
-            f"--source {spec.source} has no licence file at its top level ({looked}, any case); "
+            f"--source {spec.source} has no licence file at its top level ({describe_license_names()}); "
             "name it with --license-file GLOB, or pass --no-license-files if you ship it another way"
         )
         raise UsageError(msg)

@@ -34,7 +34,7 @@ class Provider:
     requirement: str
     # module whose import loads the libraries; None: load each file by path (never RTLD_GLOBAL)
     preload: str | None
-    origin: str  # "libwrap manifest", "installed files", "wheel file"
+    origin: str  # where it was found, for messages: "installed NAME", "wheel FILE", "libwrap build"
 
     @property
     def key(self) -> str:

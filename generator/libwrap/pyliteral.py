@@ -16,4 +16,4 @@ def python_literal(value: Any) -> str:
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
     if isinstance(value, (bool, int)):
         return repr(value)
-    return json.dumps(str(value))
+    return json.dumps(str(value), ensure_ascii=False)

@@ -28,20 +28,21 @@ def toml_value(value: Any) -> str:
     """A TOML string, array of strings or boolean (TOML basic strings share JSON's escapes)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return json.dumps(list(value) if isinstance(value, tuple) else value)
+    # not ASCII-escaped: JSON would write astral characters as surrogate pairs, which TOML refuses
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
 
 
 def cmake_argument(value: Any) -> str:
-    """One quoted CMake argument per item: no ``${}``, ``;`` or quote inside changes its meaning."""
+    """One quoted CMake argument per item: no ``${}`` or quote inside changes its meaning."""
     if isinstance(value, (list, tuple)):
         return " ".join(cmake_argument(item) for item in value)
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace(";", "\\;")
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
     return f'"{escaped}"'
 
 
 def cmake_list(value: Any) -> str:
     """A quoted CMake list (``"a;b"``), each item escaped so that it stays one item."""
-    items = [cmake_argument(item)[1:-1] for item in value]
+    items = [cmake_argument(item)[1:-1].replace(";", "\\;") for item in value]
     return f'"{";".join(items)}"'
 
 

@@ -12,7 +12,7 @@ from packaging.version import InvalidVersion, Version
 
 from .spec import ARCHIVES, is_url
 
-__all__ = ["archive_names", "source_names", "version_from_source"]
+__all__ = ["archive_names", "source_names", "tree_names", "version_from_source"]
 
 # A release number after the project name: OpenBLAS-0.3.28, pixman_0.44.0, v1.2.3, 2.1.0rc1.
 _RELEASE = re.compile(r"(?:^|[-_])v?(\d+(?:\.\d+)+(?:(?:a|b|rc)\d+)?)(?![\d])")
@@ -71,13 +71,18 @@ def archive_names(archive: Path) -> list[str]:
     return names
 
 
+def tree_names(root: Path) -> list[str]:
+    """The files under ROOT, as POSIX paths relative to it."""
+    return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+
+
 def source_names(source: str) -> list[str] | None:
     """The files of a local source directory or archive, relative to its top; None when unknown (a URL)."""
     path = Path(source)
     if is_url(source) or not path.exists():
         return None
     if path.is_dir():
-        return [p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()]
+        return tree_names(path)
     try:
         return archive_names(path)
     except (tarfile.TarError, zipfile.BadZipFile, OSError):

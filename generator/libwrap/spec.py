@@ -20,15 +20,17 @@ from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .errors import UsageError
-from .versions import abi_upper_bound, cmake_compatibility, compatible_requirement
+from .versions import cmake_compatibility, compatible_requirement
 
 __all__ = [
     "ARCHIVES",
     "BUILDS",
     "INIT_RETURNS",
+    "PUBLIC_API",
     "Option",
     "ProviderSpec",
     "add_options",
+    "check_source",
     "is_url",
     "option_fields",
     "options_table",
@@ -39,6 +41,23 @@ BUILDS = ("cmake", "autotools", "prebuilt")
 INIT_RETURNS = ("void", "int", "str")
 ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar", ".zip")
 
+#: What a provider package exports besides its init result (the template's __all__ and helpers).
+PUBLIC_API = (
+    "explain_missing_symbols",
+    "get_cflags",
+    "get_cmake_dir",
+    "get_include_dir",
+    "get_ldflags",
+    "get_lib_dir",
+    "get_library",
+    "get_library_path",
+    "get_pkgconfig_dir",
+    "get_requirement",
+    "get_sonames",
+    "version_info",
+    "write_distributor_init",
+)
+
 # Import names that would shadow something users need, beyond keywords and the stdlib.
 RESERVED_NAMES = frozenset({"libwrap", "lib", "include", "test", "tests", "src", "build", "dist", "setup", "site"})
 
@@ -48,7 +67,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.+-]*")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _URL = re.compile(r"(https?|ftp|file)://\S+")
 # Characters that no build argument, path or name needs, and that shells and CMake lists mangle.
-_UNSAFE_TEXT = re.compile(r'["\\;$\x00-\x1f]')
+_UNSAFE_TEXT = re.compile(r'["\\;$\x00-\x1f\x7f]')
 
 Kind = Literal["str", "list", "table", "flag"]
 Check = Callable[[str, Any], None]
@@ -224,39 +243,20 @@ class ProviderSpec:
         if not self.init_symbol:
             msg = "no init symbol; pass --init-symbol with a function the library exports"
             raise UsageError(msg)
-        if keyword.iskeyword(self.init_result_name):
-            msg = f"--init-result-name {self.init_result_name!r} is a Python keyword; use e.g. 'config'"
+        if keyword.iskeyword(self.init_result_name) or self.init_result_name.startswith("_"):
+            msg = f"--init-result-name {self.init_result_name!r} is a keyword or private name; use e.g. 'config'"
             raise UsageError(msg)
-        self._validate_source()
-        return self
-
-    def _validate_source(self) -> None:
-        if not self.source:
-            msg = "no library source; pass --source with a URL, a source directory or a tarball"
+        if self.init_result_name in PUBLIC_API:
+            msg = f"--init-result-name {self.init_result_name!r} would replace {self.name}.{self.init_result_name}; use e.g. 'config'"
             raise UsageError(msg)
-        if is_url(self.source):
-            if self.build == "prebuilt" and not self.source.endswith(ARCHIVES):
-                msg = f"--source {self.source} must be an archive of an install prefix for --build prebuilt"
-                raise UsageError(msg)
-            return
-        if "://" in self.source:
-            msg = f"--source {self.source!r} is not a supported URL; use http(s)://, ftp:// or file://"
-            raise UsageError(msg)
-        path = Path(self.source)
-        if not path.exists():
-            msg = f"--source {self.source} does not exist; pass an existing directory, a tarball or a URL"
-            raise UsageError(msg)
-        if path.is_file() and not path.name.endswith(ARCHIVES):
-            msg = f"--source {self.source} is neither a directory nor an archive ({', '.join(ARCHIVES)}); pass one of those"
-            raise UsageError(msg)
-        if path.is_dir() and self.build == "cmake" and not (path / "CMakeLists.txt").is_file():
-            msg = f"--source {self.source} has no CMakeLists.txt; use --build autotools or --build prebuilt for this source"
-            raise UsageError(msg)
-        if path.is_dir() and self.build == "autotools" and not (path / "configure").is_file():
+        if self.abi_upper and Version(self.abi_upper) <= Version(self.version):
             msg = (
-                f"--source {self.source} has no configure script; run ./autogen.sh there first, or pick another --build"
+                f"--abi-upper {self.abi_upper} is not above --version {self.version}, so no release could satisfy "
+                "consumers; pass the first release that breaks the ABI, e.g. the next major version"
             )
             raise UsageError(msg)
+        check_source(self.source, self.build)
+        return self
 
     @property
     def requirement(self) -> str:
@@ -277,12 +277,40 @@ class ProviderSpec:
             "pkgconfig_name": self.pkgconfig_name or self.name,
             "requirement": self.requirement,
             "version_info": tuple(Version(self.version).release),
-            "abi_upper": abi_upper_bound(self.version, self.abi_upper),
+            "public_api": sorted((*PUBLIC_API, self.init_result_name)),
             "cmake_compatibility": cmake_compatibility(self.version, self.abi_upper),
             # the project runs libwrap.stage and libwrap's CMake functions at build time
             "libwrap_requirement": compatible_requirement("libwrap", Version(libwrap_version).base_version),
             "libwrap_version": libwrap_version,
         }
+
+
+def check_source(source: str, build: str) -> None:
+    """A source that exists and fits BUILD: a URL, a directory or an archive."""
+    if not source:
+        msg = "no library source; pass --source with a URL, a source directory or a tarball"
+        raise UsageError(msg)
+    if is_url(source):
+        if build == "prebuilt" and not source.endswith(ARCHIVES):
+            msg = f"--source {source} must be an archive of an install prefix for --build prebuilt"
+            raise UsageError(msg)
+        return
+    if "://" in source:
+        msg = f"--source {source!r} is not a supported URL; use http(s)://, ftp:// or file://"
+        raise UsageError(msg)
+    path = Path(source)
+    if not path.exists():
+        msg = f"--source {source} does not exist; pass an existing directory, a tarball or a URL"
+        raise UsageError(msg)
+    if path.is_file() and not path.name.endswith(ARCHIVES):
+        msg = f"--source {source} is neither a directory nor an archive ({', '.join(ARCHIVES)}); pass one of those"
+        raise UsageError(msg)
+    if path.is_dir() and build == "cmake" and not (path / "CMakeLists.txt").is_file():
+        msg = f"--source {source} has no CMakeLists.txt; use --build autotools or --build prebuilt for this source"
+        raise UsageError(msg)
+    if path.is_dir() and build == "autotools" and not (path / "configure").is_file():
+        msg = f"--source {source} has no configure script; run ./autogen.sh there first, or pick another --build"
+        raise UsageError(msg)
 
 
 def option_fields() -> Iterator[tuple[dataclasses.Field[Any], Option]]:

@@ -27,6 +27,7 @@ from packaging.version import InvalidVersion
 from ._version import __version__
 from .elf import DynamicInfo, ElfFormatError, defined_symbol_type, has_symbol_versions, read_dynamic
 from .errors import LibwrapError
+from .sources import tree_names
 from .tools import require_tool
 from .versions import release
 
@@ -189,8 +190,9 @@ def source_licenses(names: Sequence[str], patterns: Sequence[str] = ()) -> list[
     return sorted(set(found))
 
 
-def _tree_names(root: Path) -> list[str]:
-    return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+def describe_license_names() -> str:
+    """The licence file names looked for at a source's top level, for messages."""
+    return ", ".join(n.upper() for n in LICENSE_NAMES) + " (any case)"
 
 
 def _copy_licenses(roots: list[Path], patterns: list[str], out: Path) -> list[str]:
@@ -200,7 +202,7 @@ def _copy_licenses(roots: list[Path], patterns: list[str], out: Path) -> list[st
     for root in roots:
         if not root.is_dir():
             continue
-        for name in source_licenses(_tree_names(root), patterns):
+        for name in source_licenses(tree_names(root), patterns):
             data = (root / name).read_bytes()
             if data in copied.values():
                 continue
@@ -235,7 +237,7 @@ def check_version(prefix: Path, version: str, pkgconfig_name: str) -> None:
     if not same:
         msg = (
             f"the library's {pc} says version {text}, but the provider claims {version}; "
-            f"regenerate it with libwrap new --version {text} (or set project.version in pyproject.toml)"
+            f"regenerate the project with libwrap new --version {text}, or build the release it was made for"
         )
         raise StageError(msg)
 
@@ -262,10 +264,6 @@ def _pkgconfig_text(package: str, name: str, version: str, library: str, link_na
         f"Libs: -L${{libdir}} -l{link_name}\n"
         "Cflags: -I${includedir}\n"
     )
-
-
-def _arg(help: str, default: Any = MISSING) -> Any:
-    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
@@ -297,7 +295,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         elif isinstance(default, tuple):
             how.update(action="append", default=[])
         else:
-            kind = Path if item.name in ("prefix", "out", "source_dir") else str
+            kind = Path if "Path" in str(item.type) else str
             how.update(type=kind, required=default is MISSING, default=None if default is MISSING else default)
         parser.add_argument(flag, **how)
 
@@ -338,17 +336,23 @@ def stage(options: Options) -> dict[str, str]:
     staged = {lib.soname: lib.soname for lib in libraries} | renames
 
     roots = list(dict.fromkeys(r for r in (o.source_dir, o.prefix) if r is not None))
+    found = (
+        []
+        if o.no_license_files
+        else [n for r in roots if r.is_dir() for n in source_licenses(tree_names(r), o.license)]
+    )
+    if not found and not o.no_license_files:
+        where = " and ".join(str(r) for r in roots)
+        msg = (
+            f"no licence file found in {where} (looked for {', '.join(o.license) or describe_license_names()}); "
+            "the wheel would redistribute the library without its licence: name the files with --license-file GLOB "
+            "(LICENSE_FILES in libwrap_stage_library), or pass --no-license-files (NO_LICENSE_FILES) if you ship them "
+            "another way"
+        )
+        raise StageError(msg)
     if o.out.exists():
         shutil.rmtree(o.out)
     licenses = [] if o.no_license_files else _copy_licenses(roots, list(o.license), o.out / "licenses")
-    if not licenses and not o.no_license_files:
-        where = " and ".join(str(r) for r in roots)
-        looked = ", ".join(o.license) or "LICENSE*, LICENCE*, COPYING*, COPYRIGHT*, NOTICE* (any case)"
-        msg = (
-            f"no licence file found in {where} (looked for {looked}); the wheel would redistribute the library "
-            "without its licence: name the files with --license-file GLOB, or pass --no-license-files if you ship them another way"
-        )
-        raise StageError(msg)
     (o.out / "licenses").mkdir(parents=True, exist_ok=True)
 
     lib_out = o.out / "lib"

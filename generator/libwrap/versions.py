@@ -31,13 +31,17 @@ def release(version: str) -> tuple[int, ...]:
     return tuple(numbers)
 
 
+def _major_minor(version: str) -> tuple[int, int]:
+    numbers = Version(version).release
+    return numbers[0], (numbers[1] if len(numbers) > 1 else 0)
+
+
 def abi_upper_bound(version: str, abi_upper: str = "") -> str:
     """The first release that may break the ABI: ABI_UPPER if given; else the next minor release for
     0.x (0.3.28 -> 0.4) and the next major release from 1.0 on (2.13.1 -> 3)."""
     if abi_upper:
         return abi_upper
-    numbers = Version(version).release
-    major, minor = numbers[0], (numbers[1] if len(numbers) > 1 else 0)
+    major, minor = _major_minor(version)
     return f"0.{minor + 1}" if major == 0 else f"{major + 1}"
 
 
@@ -56,8 +60,7 @@ def compatible_requirement(distribution: str, version: str, abi_upper: str = "",
 def cmake_compatibility(version: str, abi_upper: str = "") -> str:
     """The ``write_basic_package_version_file`` COMPATIBILITY that matches the ABI range."""
     below = release(abi_upper_bound(version, abi_upper))
-    numbers = Version(version).release
-    major, minor = numbers[0], (numbers[1] if len(numbers) > 1 else 0)
+    major, minor = _major_minor(version)
     if below == (major + 1,):
         return "SameMajorVersion"
     if below == (major, minor + 1):

@@ -106,6 +106,13 @@ def test_dotted_pkgconfig_names_stay_one_toml_key(tmp_path: Path, pkgconfig_name
     assert f"{pkgconfig_name}.pc" in init
 
 
+def test_any_unicode_description_stays_valid_toml(tmp_path: Path) -> None:
+    """JSON's ASCII escapes write astral characters as surrogate pairs, which TOML refuses."""
+    project = render(tmp_path, description="Café BLAS \U0001f680, packaged once")
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["description"] == "Café BLAS \U0001f680, packaged once"
+
+
 def test_two_renders_are_identical_and_leave_no_bytecode(tmp_path: Path) -> None:
     """Regression: `libwrap new` imported a script from the template, left cmake/__pycache__/ in it,
     and cookiecutter copied that into later renders, so two renders of the same input differed.

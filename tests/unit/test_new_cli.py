@@ -179,6 +179,14 @@ def test_unknown_version_stops_with_the_option_that_fixes_it(
     assert not (clean_cwd / "out").exists()
 
 
+def test_missing_source_is_named_before_the_version(clean_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: a --source that does not exist was reported as a missing --version."""
+    assert not list(clean_cwd.iterdir())
+    assert main(["new", "demo", "--source", "no/such/dir", "--init-symbol", "f", "--no-input"]) == 2
+    assert "--source no/such/dir does not exist" in capsys.readouterr().err
+    assert not list(clean_cwd.iterdir())
+
+
 def test_source_without_licence_is_refused(clean_cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Regression: a provider with no licence file found was built anyway."""
     source = clean_cwd / "nolicence-1.0"

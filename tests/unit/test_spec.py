@@ -95,24 +95,54 @@ def test_readme_option_table_is_generated_from_the_declarations() -> None:
     """Each option is declared once; README's table must be what the declarations produce."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme.split("<!-- options-table:start -->\n", 1)[1].split("<!-- options-table:end -->", 1)[0]
-    fix = "python -c 'from libwrap.spec import options_table; print(options_table())'"
+    fix = """python -c 'from libwrap.spec import options_table; print(options_table(), end="")'"""
     assert table == options_table(), f"README's option table is stale; paste the output of {fix}"
 
 
-def test_every_option_reaches_cli_presets_and_template() -> None:
-    """One declaration feeds all: the parser has a flag for it, presets accept its key, the template sees it."""
+def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
+    """One declaration feeds all: the parser has a flag for it, presets accept its key, and a rendered
+    project carries its value (derived options through what they derive)."""
     import argparse
 
     from libwrap import presets
+    from libwrap.render import generate_project
     from libwrap.spec import add_options, option_fields
 
     parser = argparse.ArgumentParser()
     add_options(parser)
     dests = {action.dest for action in parser._actions}
-    context = ProviderSpec(name="x", version="1.0", source="https://example.org/x.tar.gz", init_symbol="f").context(
-        "0.2.0"
-    )
+    values = {
+        "source": str(Path(__file__).resolve().parents[1] / "fixtures" / "wrapdemo"),
+        "version": "4.5.6",
+        "sha256": "ab" * 32,
+        "build": "cmake",
+        "init_symbol": "probe_init_symbol",
+        "init_returns": "str",
+        "init_result_name": "probe_result",
+        "soname": "libprobe.so.7",
+        "build_args": ("-DPROBE_ARG=1",),
+        "build_args_if_missing": (("probe-dir", "-DPROBE_MISSING=1"),),
+        "cmake_package": "ProbePackage",
+        "pkgconfig_name": "probe-pc-1.0",
+        "link_name": "probelink",
+        "include_subdir": "probeinclude",
+        "abi_upper": "7.8",
+        "license_files": ("PROBE-LICENSE*",),
+        "no_license_files": True,
+        "license_expression": "MIT OR Apache-2.0",
+        "description": "Probe description",
+    }
+    # what each option's value looks like in the rendered files
+    expected = {
+        **values,
+        "build_args_if_missing": "-DPROBE_MISSING=1",
+        "abi_upper": "<7.8",
+        "no_license_files": "NO_LICENSE_FILES",
+    }
+    expected |= {"build_args": "-DPROBE_ARG=1", "license_files": "PROBE-LICENSE*", "source": values["source"]}
+    project = generate_project(ProviderSpec(name="probe", **values), tmp_path)  # type: ignore[arg-type]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(project.rglob("*")) if p.is_file())
     for field, opt in option_fields():
         assert field.name in presets.preset_keys()
-        assert field.name in context
         assert (field.name in dests) is bool(opt.flags)
+        assert str(expected[field.name]) in text, f"{field.name} does not reach the rendered project"

@@ -29,12 +29,16 @@ def test_exact_pin_and_unknown_versions() -> None:
 
 
 @pytest.mark.parametrize(
-    ("version", "upper", "expected"),
-    [("1.2.3", "", "SameMajorVersion"), ("0.3.29", "", "SameMinorVersion"), ("1.2.3", "1.5", "AnyNewerVersion")],
+    ("version", "upper", "expected", "bound"),
+    [
+        ("1.2.3", "", "SameMajorVersion", "2"),
+        ("0.3.29", "", "SameMinorVersion", "0.4"),
+        ("1.2.3", "1.5", "AnyNewerVersion", "1.5"),
+    ],
 )
-def test_cmake_compatibility_follows_the_abi_rule(version: str, upper: str, expected: str) -> None:
+def test_cmake_compatibility_follows_the_abi_rule(version: str, upper: str, expected: str, bound: str) -> None:
     assert cmake_compatibility(version, upper) == expected
-    assert abi_upper_bound(version, upper)
+    assert abi_upper_bound(version, upper) == bound
 
 
 @pytest.mark.parametrize(

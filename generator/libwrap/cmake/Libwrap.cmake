@@ -41,7 +41,9 @@ function(libwrap_fetch_source out_var)
   if(source MATCHES "^[A-Za-z][A-Za-z0-9+.-]*://")
     string(REGEX REPLACE "[?#].*$" "" name "${source}")
     get_filename_component(name "${name}" NAME)
-    set(archive "${work}/download/${name}")
+    # Cached per URL, not per file name: v1.2.tar.gz from two projects are different files.
+    string(SHA256 url_key "${source}")
+    set(archive "${work}/download/${url_key}/${name}")
     if(NOT EXISTS "${archive}")
       message(STATUS "libwrap: downloading ${source}")
       file(DOWNLOAD "${source}" "${archive}.part" STATUS status TLS_VERIFY ON)
@@ -157,14 +159,15 @@ endfunction()
 #                       [LINK_NAME <name>] [INCLUDE_SUBDIR <dir>] [LICENSE_FILES <glob>...] [NO_LICENSE_FILES])
 # Stage the installed library (libwrap.stage) and create the IMPORTED target <target> for it.
 function(libwrap_stage_library target)
+  # Optional one-value keywords, passed on as --source-dir, --soname...: add one here and to stage.Options.
+  set(optional SOURCE_DIR SONAME LINK_NAME INCLUDE_SUBDIR)
   cmake_parse_arguments(PARSE_ARGV 1 arg "NO_LICENSE_FILES"
-    "PREFIX;PACKAGE;VERSION;REQUIREMENT;INIT_SYMBOL;PKGCONFIG_NAME;SOURCE_DIR;SONAME;LINK_NAME;INCLUDE_SUBDIR"
-    "LICENSE_FILES")
+    "PREFIX;PACKAGE;VERSION;REQUIREMENT;INIT_SYMBOL;PKGCONFIG_NAME;${optional}" "LICENSE_FILES")
   set(out "${CMAKE_CURRENT_BINARY_DIR}/libwrap-stage")
   set(command "${Python_EXECUTABLE}" -m libwrap.stage stage --prefix "${arg_PREFIX}" --out "${out}"
     --package "${arg_PACKAGE}" --version "${arg_VERSION}" --requirement "${arg_REQUIREMENT}"
     --init-symbol "${arg_INIT_SYMBOL}" --pkgconfig-name "${arg_PKGCONFIG_NAME}")
-  foreach(option IN ITEMS SOURCE_DIR SONAME LINK_NAME INCLUDE_SUBDIR)
+  foreach(option IN LISTS optional)
     if(arg_${option})
       string(TOLOWER "--${option}" flag)
       string(REPLACE "_" "-" flag "${flag}")

@@ -20,17 +20,14 @@ if sys.platform == "win32":
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = {{ cookiecutter.version | py }}
-#: The release numbers of ``__version__``, for consumers that check the range they were built for.
+#: The release numbers of ``__version__``, e.g. for build scripts that compare versions.
 version_info = {{ cookiecutter.version_info | py }}
 #: What {{ cookiecutter.init_symbol }}() returned when the library was loaded.
 {{ cookiecutter.init_result_name }} = _init.init_result
 
-{%- set public = ["explain_missing_symbols", "get_cflags", "get_cmake_dir", "get_include_dir", "get_ldflags", "get_lib_dir", "get_library",
-    "get_library_path", "get_pkgconfig_dir", "get_requirement", "get_sonames", "version_info",
-    "write_distributor_init", cookiecutter.init_result_name] %}
 __all__ = [
     "__version__",
-{%- for name in public | sort %}
+{%- for name in cookiecutter.public_api %}
     "{{ name }}",
 {%- endfor %}
 ]

@@ -20,10 +20,11 @@ if sys.platform == "win32":
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = "0.3.29"
-#: The release numbers of ``__version__``, for consumers that check the range they were built for.
+#: The release numbers of ``__version__``, e.g. for build scripts that compare versions.
 version_info = (0, 3, 29)
 #: What openblas_get_config() returned when the library was loaded.
 config = _init.init_result
+
 __all__ = [
     "__version__",
     "config",
