@@ -1,10 +1,12 @@
-"""Run the two consumers installed apart from the provider; compare with NumPy; count loaded copies.
+"""One process: both example consumers, NumPy and (when installed) SciPy, each installed apart from
+the provider. Compares their results and counts the OpenBLAS copies mapped (exactly one expected).
 
-Usage: PYTHONPATH=<consumer sites>:<provider site> python check.py
+Usage: PYTHONPATH=<consumer sites>:<numpy site>[:<scipy site>]:<provider site> python check.py
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -26,7 +28,7 @@ def main() -> int:
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((300, 200)), rng.standard_normal((200, 100))
     expected = a @ b
-    results = {}
+    results: dict[str, dict[str, object]] = {}
     for module in (dgemm_cmake, dgemm_meson):
         got = module.dgemm(a, b)
         results[module.__name__] = {
@@ -36,14 +38,42 @@ def main() -> int:
         }
         assert np.allclose(got, expected, rtol=1e-12, atol=1e-10), module.__name__
         assert module.config() == openblas.config, "the consumer must use the provider's library"
+
+    square = rng.standard_normal((200, 200))
+    spd = square @ square.T + 200 * np.eye(200)
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    results["numpy"] = {
+        "file": np.__file__,
+        "blas": {key: blas.get(key) for key in ("name", "version", "openblas configuration")},
+        "solve_residual": float(np.max(np.abs(spd @ np.linalg.solve(spd, square) - square))),
+    }
+    if importlib.util.find_spec("scipy") is not None:
+        import scipy
+        import scipy.linalg
+
+        lower = scipy.linalg.cholesky(spd, lower=True)
+        results["scipy"] = {
+            "file": scipy.__file__,
+            "version": scipy.__version__,
+            "cholesky_residual": float(np.max(np.abs(lower @ lower.T - spd))),
+        }
+
+    pools = []
+    if importlib.util.find_spec("threadpoolctl") is not None:
+        import threadpoolctl
+
+        pools = [i for i in threadpoolctl.threadpool_info() if i["internal_api"] == "openblas"]
     copies = loaded_openblas()
     ours = [p for p in copies if Path(p).resolve().parent == Path(openblas.get_lib_dir()).resolve()]
+    assert copies == ours, copies  # no other OpenBLAS in the process
     assert len(ours) == 1, copies
+    assert len(pools) in (0, 1), pools
     report = {
         "provider": openblas.get_library_path(),
         "config": openblas.config,
         "consumers": results,
         "loaded": copies,
+        "threadpoolctl": [{k: p[k] for k in ("filepath", "version", "num_threads")} for p in pools],
     }
     print(json.dumps(report, indent=2))
     return 0

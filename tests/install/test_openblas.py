@@ -1,9 +1,6 @@
-"""The OpenBLAS example: a real provider built from source, two real consumers, installed apart.
-
-The provider is built once per session in the preset's default configuration (DYNAMIC_ARCH, about
-10 minutes here). For local runs, LIBWRAP_OPENBLAS_EXTRA_ARGS="-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL"
-builds one kernel set only, and LIBWRAP_OPENBLAS_WHEEL=<wheel built from examples/openblas/provider>
-skips the build; CI sets neither.
+"""The OpenBLAS example: a real provider built from OpenBLAS 0.3.31's full source (LAPACK from
+gfortran), two real consumers, installed apart. The provider is built once per run for one kernel
+set (``openblas_builds``); Debian's BLAS-only repack is built too, to keep it working.
 """
 
 from __future__ import annotations
@@ -26,8 +23,6 @@ from ..helpers import (
     ROOT,
     assert_hygienic,
     auditwheel,
-    install_target,
-    pip_wheel,
     pyenv_pythons,
     python_ok,
     python_with,
@@ -39,32 +34,21 @@ pytestmark = [pytest.mark.slow, pytest.mark.openblas]
 
 EXAMPLE = ROOT / "examples" / "openblas"
 SONAME = "libopenblas_pypi.so.0"
-REQUIREMENT = "openblas>=0.3.29,<0.4"
-
-
-def openblas_source() -> Path:
-    """The local OpenBLAS source: no download in tests."""
-    default = ROOT.parent / "shared" / "sources" / "openblas_0.3.29+ds.orig.tar.xz"
-    source = Path(os.environ.get("LIBWRAP_OPENBLAS_SOURCE", default))
-    if not source.exists():
-        pytest.skip(f"no OpenBLAS source at {source}; set LIBWRAP_OPENBLAS_SOURCE to a tarball or directory")
-    return source
-
-
-@pytest.fixture(scope="session")
-def openblas_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("LIBWRAP_OPENBLAS_WHEEL"):
-        return Path(os.environ["LIBWRAP_OPENBLAS_WHEEL"])
-    config = [f"cmake.define.LIBWRAP_SOURCE={openblas_source()}"]
-    extra = os.environ.get("LIBWRAP_OPENBLAS_EXTRA_ARGS", "")
-    if extra:
-        config.append(f"cmake.define.LIBWRAP_EXTRA_BUILD_ARGS={extra}")
-    return pip_wheel(EXAMPLE / "provider", tmp_path_factory.mktemp("openblas-dist"), *config)
-
-
-@pytest.fixture(scope="session")
-def openblas_site(openblas_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return install_target(openblas_wheel, tmp_path_factory.mktemp("openblas-site"))
+REQUIREMENT = "openblas>=0.3.31,<0.4"
+# What gfortran-built LAPACK needs at run time: shipped beside the library, provided to consumers.
+FORTRAN_RUNTIME = ("libgfortran.so.5", "libquadmath.so.0")
+# OpenBLAS's CMake install puts them in include/openblas; the preset ships that directory as include/.
+HEADERS = (
+    "cblas.h",
+    "f77blas.h",
+    "lapack.h",
+    "lapacke.h",
+    "lapacke_config.h",
+    "lapacke_example_aux.h",
+    "lapacke_mangling.h",
+    "lapacke_utils.h",
+    "openblas_config.h",
+)
 
 
 def test_provider_wheel_contents(openblas_wheel: Path) -> None:
@@ -78,23 +62,23 @@ def test_provider_wheel_contents(openblas_wheel: Path) -> None:
         "openblas/libwrap.json",
         "openblas/_preload.py",
         f"openblas/lib/{SONAME}",
+        *(f"openblas/lib/{name}" for name in FORTRAN_RUNTIME),
         "openblas/lib/libopenblas.a",
         "openblas/lib/pkgconfig/openblas.pc",
         "openblas/lib/cmake/OpenBLAS/OpenBLASConfig.cmake",
         "openblas/lib/cmake/OpenBLAS/OpenBLASConfigVersion.cmake",
-        "openblas/include/cblas.h",
-        "openblas/include/openblas_config.h",
-        "openblas-0.3.29.dist-info/licenses/LICENSE",
-        "openblas-0.3.29.dist-info/METADATA",
-        "openblas-0.3.29.dist-info/WHEEL",
-        "openblas-0.3.29.dist-info/RECORD",
-        "openblas-0.3.29.dist-info/entry_points.txt",
+        *(f"openblas/include/{h}" for h in HEADERS),
+        "openblas-0.3.31.dist-info/licenses/LICENSE",
+        "openblas-0.3.31.dist-info/METADATA",
+        "openblas-0.3.31.dist-info/WHEEL",
+        "openblas-0.3.31.dist-info/RECORD",
+        "openblas-0.3.31.dist-info/entry_points.txt",
     }
     assert_hygienic(openblas_wheel)
     with zipfile.ZipFile(openblas_wheel) as zf:
         assert zf.read("openblas/lib/libopenblas.a") == f"INPUT({SONAME})\n".encode()
         manifest = json.loads(zf.read("openblas/libwrap.json"))
-    assert manifest["sonames"] == [SONAME]
+    assert manifest["sonames"] == sorted([SONAME, *FORTRAN_RUNTIME])
     assert manifest["requirement"] == REQUIREMENT
 
 
@@ -109,10 +93,12 @@ def test_provider_links_and_loads_its_library(openblas_site: Path) -> None:
     code = "import openblas; print(openblas.config); print(openblas._init.library_path)"
     out = python_ok([openblas_site], code)
     config, path = out.splitlines()
-    assert config.startswith("OpenBLAS 0.3.29")
+    assert config.startswith("OpenBLAS 0.3.31")
     assert "MAX_THREADS=64" in config  # not the build machine's core count
-    if not os.environ.get("LIBWRAP_OPENBLAS_EXTRA_ARGS"):
-        assert "DYNAMIC_ARCH" in config  # the preset's default configuration
+    assert "NO_LAPACK" not in config
+    # the library finds the Fortran runtime beside it, not the system's
+    assert lib.runpath == ("$ORIGIN",)
+    assert set(FORTRAN_RUNTIME) <= set(lib.needed) | {"libquadmath.so.0"}
     assert Path(path).resolve() == (openblas_site / "openblas" / "lib" / SONAME).resolve()
 
 
@@ -146,7 +132,7 @@ def test_imports_on_every_cpython(openblas_site: Path, version: str) -> None:
         pytest.skip(f"CPython {version} is not installed here (pyenv install {version})")
     proc = python_with([openblas_site], "import openblas; print(openblas.config.split()[:2])", python=python)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "['OpenBLAS', '0.3.29']"
+    assert proc.stdout.strip() == "['OpenBLAS', '0.3.31']"
 
 
 def test_run_sh_builds_both_consumers_and_checks_them(openblas_wheel: Path, tmp_path: Path) -> None:

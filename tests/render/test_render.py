@@ -21,7 +21,12 @@ else:
     import tomli as tomllib
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SOURCES = {"cmake": FIXTURES / "wrapdemo", "autotools": FIXTURES / "autodemo", "prebuilt": FIXTURES / "wrapdemo"}
+SOURCES = {
+    "cmake": FIXTURES / "wrapdemo",
+    "autotools": FIXTURES / "autodemo",
+    "make": FIXTURES / "makedemo",
+    "prebuilt": FIXTURES / "wrapdemo",
+}
 
 EXPECTED_FILES = {
     ".github/dependabot.yml",

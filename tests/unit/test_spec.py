@@ -122,6 +122,7 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
         "soname": "libprobe.so.7",
         "build_args": ("-DPROBE_ARG=1",),
         "build_args_if_missing": (("probe-dir", "-DPROBE_MISSING=1"),),
+        "build_tools": ("probe-compiler",),
         "cmake_package": "ProbePackage",
         "pkgconfig_name": "probe-pc-1.0",
         "link_name": "probelink",
@@ -139,7 +140,12 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
         "abi_upper": "<7.8",
         "no_license_files": "NO_LICENSE_FILES",
     }
-    expected |= {"build_args": "-DPROBE_ARG=1", "license_files": "PROBE-LICENSE*", "source": values["source"]}
+    expected |= {
+        "build_tools": '"probe-compiler"',
+        "build_args": "-DPROBE_ARG=1",
+        "license_files": "PROBE-LICENSE*",
+        "source": values["source"],
+    }
     project = generate_project(ProviderSpec(name="probe", **values), tmp_path)  # type: ignore[arg-type]
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(project.rglob("*")) if p.is_file())
     for field, opt in option_fields():

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from libwrap import stage
+from libwrap.elf import read_dynamic
+from libwrap.errors import LibwrapError
 
 CC = shutil.which("cc") or shutil.which("gcc")
 needs_cc = pytest.mark.skipif(CC is None, reason="needs a C compiler")
@@ -17,8 +20,8 @@ needs_cc = pytest.mark.skipif(CC is None, reason="needs a C compiler")
 def shared_library(path: Path, *flags: str, code: str = "int demo_init(void) { return 1; }\n") -> Path:
     assert CC is not None
     source = path.with_suffix(".c")
-    source.write_text(code, encoding="utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(code, encoding="utf-8")
     subprocess.run([CC, "-shared", "-fPIC", "-o", str(path), str(source), *flags], check=True)
     source.unlink()
     return path
@@ -164,3 +167,56 @@ def test_version_of_the_built_library_must_match(tmp_path: Path, pc_version: str
             match=r"openblas.pc says version 0.3.29, but the provider claims 0.3.28; .*--version 0.3.29",
         ):
             stage.check_version(tmp_path, "0.3.28", "openblas")
+
+
+@needs_cc
+def test_runtime_dependencies_outside_the_policy_ship_beside_the_library(tmp_path: Path) -> None:
+    """libgfortran's case: the library needs a system library no manylinux policy allows. It ships
+    under its own SONAME (consumers needing it reuse this copy) and the library finds it via $ORIGIN."""
+    system = tmp_path / "system"
+    shared_library(
+        system / "libruntime.so.5", "-Wl,-soname,libruntime.so.5", code="int runtime_fn(void) { return 5; }\n"
+    )
+    prefix = tmp_path / "prefix"
+    shared_library(
+        prefix / "lib" / "libdemo.so.1",
+        "-Wl,-soname,libdemo.so.1",
+        f"-L{system}",
+        "-l:libruntime.so.5",
+        f"-Wl,-rpath,{system}",  # as a build leaves it: found now, pointing outside the wheel
+        code="int runtime_fn(void);\nint demo_init(void) { return runtime_fn(); }\n",
+    )
+    (prefix / "LICENSE").write_text("licence", encoding="utf-8")
+    assert [lib.soname for lib in stage.runtime_dependencies(stage.find_libraries(prefix))] == ["libruntime.so.5"]
+
+    out = tmp_path / "out"
+    options = stage.Options(
+        prefix=prefix,
+        out=out,
+        package="demo",
+        version="1.0",
+        requirement="demo>=1.0,<2",
+        init_symbol="demo_init",
+        pkgconfig_name="demo",
+        soname="libdemo_pypi.so.1",
+    )
+    info = stage.stage(options)
+    assert sorted(p.name for p in (out / "lib").iterdir()) == ["libdemo_pypi.so.1", "libruntime.so.5"]
+    assert info["LIBRARY_FILES"].split(";") == [str(out / "lib" / n) for n in ("libdemo_pypi.so.1", "libruntime.so.5")]
+    staged = read_dynamic(out / "lib" / "libdemo_pypi.so.1")
+    assert staged is not None
+    assert (staged.soname, staged.runpath, staged.rpath) == ("libdemo_pypi.so.1", ("$ORIGIN",), ())
+    manifest = (out / "metadata" / "libwrap.json").read_text(encoding="utf-8")
+    assert '"libruntime.so.5"' in manifest  # provided: `libwrap repair` excludes it from consumers
+    # the staged copy loads with nothing but its own directory
+    code = f"import ctypes; print(ctypes.CDLL({str(out / 'lib' / 'libdemo_pypi.so.1')!r}).demo_init())"
+    shutil.rmtree(system)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "5"
+
+
+def test_missing_build_tool_stops_before_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(LibwrapError, match=r"needs no-such-compiler.*apt-get install no-such-compiler"):
+        stage.preflight(["no-such-compiler"])
+    assert stage.main(["preflight", "--tool", "no-such-compiler"]) == 1

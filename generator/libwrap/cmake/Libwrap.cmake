@@ -25,12 +25,17 @@ function(_libwrap_run message)
   endif()
 endfunction()
 
-# libwrap_fetch_source(<out_var> SOURCE <URL|tarball|directory> [SHA256 <hex>])
+# libwrap_fetch_source(<out_var> SOURCE <URL|tarball|directory> [SHA256 <hex>] [TOOLS <program>...])
 # Set <out_var> to a directory holding the source tree (or, for a prebuilt library, its prefix).
+# TOOLS are programs the library's build needs (gfortran...), checked before anything is fetched.
 function(libwrap_fetch_source out_var)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "SOURCE;SHA256" "")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "SOURCE;SHA256" "TOOLS")
   # Tools are checked first: a missing patchelf must cost seconds, not a whole library build.
-  _libwrap_run("the build environment lacks a tool libwrap needs" COMMAND "${Python_EXECUTABLE}" -m libwrap.stage preflight)
+  set(tools "")
+  foreach(tool IN LISTS arg_TOOLS)
+    list(APPEND tools --tool "${tool}")
+  endforeach()
+  _libwrap_run("the build environment lacks a tool" COMMAND "${Python_EXECUTABLE}" -m libwrap.stage preflight ${tools})
   string(TOLOWER "${arg_SHA256}" sha256)
   set(source "${arg_SOURCE}")
   if(source STREQUAL "")
@@ -86,7 +91,7 @@ function(libwrap_fetch_source out_var)
   set(${out_var} "${tree}" PARENT_SCOPE)
 endfunction()
 
-# libwrap_build_library(<out_var> SOURCE_DIR <dir> BUILD cmake|autotools|prebuilt
+# libwrap_build_library(<out_var> SOURCE_DIR <dir> BUILD cmake|autotools|make|prebuilt
 #                       [ARGS <arg>...] [ARGS_IF_MISSING <path> <arg> [<path> <arg>]...])
 # Build and install the library into a private prefix and set <out_var> to it. ARGS come after
 # libwrap's defaults, so they override them; each ARGS_IF_MISSING <arg> is added when the source
@@ -137,6 +142,17 @@ function(libwrap_build_library out_var)
       "${CMAKE_COMMAND}" -S "${arg_SOURCE_DIR}" -B "${root}/build" ${defaults} ${build_args})
     _libwrap_run("building the library failed" COMMAND "${CMAKE_COMMAND}" --build "${root}/build" --parallel ${jobs})
     _libwrap_run("installing the library failed" COMMAND "${CMAKE_COMMAND}" --install "${root}/build")
+  elseif(arg_BUILD STREQUAL "make")
+    find_program(LIBWRAP_MAKE NAMES gmake make REQUIRED)
+    # A plain Makefile (OpenBLAS's own, bzip2's...): the same variables for both steps, since install
+    # rules recompute names (OpenBLAS's library suffix) from them. ARGS come last and win.
+    file(COPY "${arg_SOURCE_DIR}/" DESTINATION "${root}/src")
+    set(defaults "CC=${CMAKE_C_COMPILER}" "PREFIX=${prefix}")
+    message(STATUS "libwrap: building the library: make ${defaults} ${build_args} && make install")
+    _libwrap_run("building the library failed" WORKING_DIRECTORY "${root}/src" COMMAND
+      "${LIBWRAP_MAKE}" -j${jobs} ${defaults} ${build_args})
+    _libwrap_run("installing the library failed" WORKING_DIRECTORY "${root}/src" COMMAND
+      "${LIBWRAP_MAKE}" install ${defaults} ${build_args})
   elseif(arg_BUILD STREQUAL "autotools")
     find_program(LIBWRAP_MAKE NAMES gmake make REQUIRED)
     # A private copy: not every configure script supports building outside its source tree.
@@ -148,7 +164,7 @@ function(libwrap_build_library out_var)
     _libwrap_run("building the library failed" WORKING_DIRECTORY "${root}/src" COMMAND "${LIBWRAP_MAKE}" -j${jobs})
     _libwrap_run("installing the library failed" WORKING_DIRECTORY "${root}/src" COMMAND "${LIBWRAP_MAKE}" install)
   else()
-    message(FATAL_ERROR "libwrap: unknown build '${arg_BUILD}'; use cmake, autotools or prebuilt")
+    message(FATAL_ERROR "libwrap: unknown build '${arg_BUILD}'; use cmake, autotools, make or prebuilt")
   endif()
   file(WRITE "${root}/key.txt" "${key}")
   set(${out_var} "${prefix}" PARENT_SCOPE)

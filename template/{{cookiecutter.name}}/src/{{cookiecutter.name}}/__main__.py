@@ -18,9 +18,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--libdir": ("library directory", provider.get_lib_dir),
         "--pkgconfigdir": ("directory of {{ cookiecutter.pkgconfig_name }}.pc", provider.get_pkgconfig_dir),
         "--cmakedir": ("directory of {{ cookiecutter.cmake_package }}Config.cmake", provider.get_cmake_dir),
-        "--requirement": ("the Requires-Dist line for consumers", provider.get_requirement),
-        "--sonames": ("the SONAMEs this package provides", lambda: " ".join(provider.get_sonames())),
-        "--version": ("the library version", lambda: provider.__version__),
+        "--requirement": ("Requires-Dist line for consumers", provider.get_requirement),
+        "--sonames": ("SONAMEs this package provides", lambda: " ".join(provider.get_sonames())),
+        "--version": ("library version", lambda: provider.__version__),
     }
     for flag, (text, _) in queries.items():
         parser.add_argument(flag, action="append_const", const=flag, dest="asked", help=f"print the {text}")

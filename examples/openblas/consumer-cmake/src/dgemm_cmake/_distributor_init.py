@@ -83,4 +83,4 @@ def _load_by_path(distribution, soname, requirement, clauses):
     raise ImportError(msg)
 
 
-_import("openblas", "openblas", "openblas>=0.3.29,<0.4", ((">=", (0, 3, 29)), ("<", (0, 4))))
+_import("openblas", "openblas", "openblas>=0.3.31,<0.4", ((">=", (0, 3, 31)), ("<", (0, 4))))

@@ -19,9 +19,9 @@ if sys.platform == "win32":
 
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
-__version__ = "0.3.29"
+__version__ = "0.3.31"
 #: The release numbers of ``__version__``, e.g. for build scripts that compare versions.
-version_info = (0, 3, 29)
+version_info = (0, 3, 31)
 #: What openblas_get_config() returned when the library was loaded.
 config = _init.init_result
 
@@ -43,7 +43,7 @@ __all__ = [
     "write_distributor_init",
 ]
 
-_REQUIREMENT = "openblas>=0.3.29,<0.4"
+_REQUIREMENT = "openblas>=0.3.31,<0.4"
 _CMAKE_PACKAGE = "OpenBLAS"
 _FOREIGN_ENV = "OPENBLAS_ALLOW_FOREIGN_LIBRARY"
 _manifest: dict[str, object] = {}

@@ -1,0 +1,107 @@
+"""The OpenBLAS providers the install layer uses, each built once per test run and shared by every
+pytest-xdist worker: the first worker that needs one builds it under a file lock, the others wait
+and reuse it. Tests build one kernel set (TARGET=HASWELL) instead of DYNAMIC_ARCH's twenty.
+
+For local runs, LIBWRAP_OPENBLAS_WHEEL / LIBWRAP_OPENBLAS64_WHEEL name wheels built before from
+the same projects and skip the builds; CI sets neither.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from libwrap.cli import main as libwrap_main
+
+from ..helpers import ROOT, pip_wheel
+
+__all__ = [
+    "FULL_SOURCE",
+    "FULL_SOURCE_SHA256",
+    "REPACK_SOURCE",
+    "openblas64_wheel_build",
+    "openblas_repack_wheel_build",
+    "openblas_wheel_build",
+    "shared_build",
+]
+
+SOURCES = ROOT.parent / "shared" / "sources"
+#: OpenBLAS 0.3.31's complete tree (lapack-netlib included); the presets name the upstream URL instead.
+FULL_SOURCE = SOURCES / "OpenBLAS-0.3.31.tar.xz"
+FULL_SOURCE_SHA256 = "3dc04ab5956072677f28e2d0d27ccfebda7ed35744d450d614209cb6b727d343"
+#: Debian's repack of 0.3.29: no lapack-netlib, so BLAS and CBLAS only.
+REPACK_SOURCE = SOURCES / "openblas_0.3.29+ds.orig.tar.xz"
+EXAMPLE_PROVIDER = ROOT / "examples" / "openblas" / "provider"
+
+# One kernel set: CMake and OpenBLAS's Makefile spell it differently. The Makefile tests
+# `ifdef DYNAMIC_ARCH`, so the preset's DYNAMIC_ARCH=1 is cleared with an empty value, not 0.
+CMAKE_ONE_TARGET = "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL"
+MAKE_ONE_TARGET = "DYNAMIC_ARCH=;TARGET=HASWELL"
+
+
+def _source(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"no OpenBLAS source at {path} (../shared/sources)")
+    return path
+
+
+def shared_build(factory: pytest.TempPathFactory, key: str, build: Callable[[Path], Path]) -> Path:
+    """BUILD(directory) once per run under KEY, whichever worker asks first; returns what it returned."""
+    base = factory.getbasetemp()
+    # xdist gives each worker basetemp/popen-gwN: their parent is the run's own directory
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-builds"
+    root.mkdir(exist_ok=True)
+    with (root / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / f"{key}.done"
+        if done.exists():
+            return Path(done.read_text(encoding="utf-8"))
+        result = build(root / key)
+        done.write_text(str(result), encoding="utf-8")
+        return result
+
+
+def openblas_wheel_build(factory: pytest.TempPathFactory) -> Path:
+    """The LP64 provider (examples/openblas/provider) from the full 0.3.31 tree: BLAS, CBLAS, LAPACK."""
+    if os.environ.get("LIBWRAP_OPENBLAS_WHEEL"):
+        return Path(os.environ["LIBWRAP_OPENBLAS_WHEEL"])
+    config = (
+        f"cmake.define.LIBWRAP_SOURCE={_source(FULL_SOURCE)}",
+        f"cmake.define.LIBWRAP_SHA256={FULL_SOURCE_SHA256}",
+        f"cmake.define.LIBWRAP_EXTRA_BUILD_ARGS={CMAKE_ONE_TARGET}",
+    )
+    return shared_build(factory, "openblas", lambda d: pip_wheel(EXAMPLE_PROVIDER, d / "dist", *config))
+
+
+def openblas64_wheel_build(factory: pytest.TempPathFactory) -> Path:
+    """The ILP64 provider, rendered by `libwrap new openblas64` and built with OpenBLAS's Makefile."""
+    if os.environ.get("LIBWRAP_OPENBLAS64_WHEEL"):
+        return Path(os.environ["LIBWRAP_OPENBLAS64_WHEEL"])
+    config = (
+        f"cmake.define.LIBWRAP_SOURCE={_source(FULL_SOURCE)}",
+        f"cmake.define.LIBWRAP_SHA256={FULL_SOURCE_SHA256}",
+        f"cmake.define.LIBWRAP_EXTRA_BUILD_ARGS={MAKE_ONE_TARGET}",
+    )
+
+    def build(directory: Path) -> Path:
+        assert libwrap_main(["new", "openblas64", "--no-input", "-o", str(directory)]) == 0
+        return pip_wheel(directory / "openblas64", directory / "dist", *config)
+
+    return shared_build(factory, "openblas64", build)
+
+
+def openblas_repack_wheel_build(factory: pytest.TempPathFactory) -> Path:
+    """`libwrap new openblas --source <Debian's BLAS-only repack>`: the version comes from the tarball's
+    name and the preset adds BUILD_WITHOUT_LAPACK because the tree has no lapack-netlib."""
+    source = _source(REPACK_SOURCE)
+
+    def build(directory: Path) -> Path:
+        assert libwrap_main(["new", "openblas", "--no-input", "--source", str(source), "-o", str(directory)]) == 0
+        extra = f"cmake.define.LIBWRAP_EXTRA_BUILD_ARGS={CMAKE_ONE_TARGET}"
+        return pip_wheel(directory / "openblas", directory / "dist", extra)
+
+    return shared_build(factory, "openblas-repack", build)
