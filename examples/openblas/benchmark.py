@@ -1,14 +1,19 @@
 """Measure what the provider buys, each figure a ratio against the alternative in the same run.
 
-Run after ``run.sh`` (it reuses the provider wheel and the consumers it built):
+Run after ``run.sh`` (it reuses the provider wheel, NumPy, SciPy and the consumers it built):
 
-    WORK=build/openblas-example python examples/openblas/benchmark.py > examples/openblas/BENCHMARK.md
+    WORK=build/openblas-example python examples/openblas/benchmark.py [--build-times] > examples/openblas/BENCHMARK.md
 
 1. consumer wheel size: repaired with ``--exclude`` (libwrap) vs grafted (plain ``auditwheel repair``);
 2. three consumers in one process: installed size and loaded OpenBLAS copies, one provider vs grafted;
 3. ``import openblas`` vs ``ctypes.CDLL`` of the same file vs ``import scipy_openblas32``, fresh
    interpreters, median of 31;
-4. ``cblas_dgemm`` throughput through the consumer vs a C program linked directly to the library.
+4. ``cblas_dgemm`` throughput through the consumer vs a C program linked directly to the library;
+5. NumPy built on the provider vs NumPy's PyPI wheel: ``a @ b``, ``solve``, ``svd``, ``eigh``, with
+   the threads, kernel and version threadpoolctl reports for each;
+6. NumPy + SciPy + both consumers on one provider vs the same from PyPI and grafted wheels: installed
+   size and OpenBLAS copies mapped;
+7. (``--build-times``) the provider's build vs OpenBLAS's own CMake build of the same source and options.
 """
 
 from __future__ import annotations
@@ -23,21 +28,23 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORK = Path(os.environ.get("WORK", HERE.parents[1] / "build" / "openblas-example")).resolve()
 PY = str(WORK / "venv" / "bin" / "python")
 RUNS = 31
+NUMPY, SCIPY = "numpy==2.4.6", "scipy==1.17.1"
 
 
 def sh(*cmd: str | Path, env: dict[str, str] | None = None) -> str:
     return subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True, env=env).stdout
 
 
-def python_in(paths: list[Path], code: str) -> str:
+def python_in(paths: list[Path], code: str, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
-    return sh(PY, "-c", code, env=env)
+    return sh(PY, "-c", code, *args, env=env)
 
 
 def tree_size(path: Path) -> int:
@@ -97,6 +104,134 @@ def median_import(paths: list[Path], statement: str) -> float:
     """Median wall time of STATEMENT, each run in a fresh interpreter, in milliseconds."""
     code = f"import time\nt = time.perf_counter()\n{statement}\nprint((time.perf_counter() - t) * 1e3)"
     return statistics.median(float(python_in(paths, code)) for _ in range(RUNS))
+
+
+LINALG = """
+import json, time, numpy as np, threadpoolctl
+rng = np.random.default_rng(0)
+a2, b2 = rng.standard_normal((2000, 2000)), rng.standard_normal((2000, 2000))
+a1 = rng.standard_normal((1000, 1000))
+s1 = a1 @ a1.T
+ops = {
+    "a @ b (n=2000)": lambda: a2 @ b2,
+    "linalg.solve (n=2000)": lambda: np.linalg.solve(a2, b2),
+    "linalg.svd (n=1000)": lambda: np.linalg.svd(a1),
+    "linalg.eigh (n=1000)": lambda: np.linalg.eigh(s1),
+}
+best = {}
+for name, op in ops.items():
+    op()
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        op()
+        times.append(time.perf_counter() - t)
+    best[name] = min(times)
+keys = ("filepath", "version", "num_threads", "architecture", "threading_layer")
+blas = [{k: i.get(k) for k in keys} for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+print(json.dumps({"best": best, "blas": blas, "numpy": np.__version__}))
+"""
+
+
+def numpy_vs_pypi(ours: list[Path], pypi: list[Path], trials: int = 3) -> tuple[list[str], list[str]]:
+    """Section 5: best of 5 per operation, in TRIALS alternating processes; ratio = PyPI time / ours."""
+    runs: dict[str, list[Any]] = {"ours": [], "pypi": []}  # parsed JSON reports
+    for _ in range(trials):
+        runs["ours"].append(json.loads(python_in(ours, LINALG)))
+        runs["pypi"].append(json.loads(python_in(pypi, LINALG)))
+    best = {k: {op: min(float(r["best"][op]) for r in v) for op in v[0]["best"]} for k, v in runs.items()}
+    rows = []
+    for op, ours_t in best["ours"].items():
+        pypi_t = best["pypi"][op]
+        rows.append(
+            f"| NumPy `{op}` | {ours_t * 1e3:.1f} ms | {pypi_t * 1e3:.1f} ms | {pypi_t / ours_t:.2f}x PyPI's speed |"
+        )
+    blas = {k: v[0]["blas"] for k, v in runs.items()}
+    notes = []
+    for k, label in (("ours", "provider"), ("pypi", "PyPI wheel")):
+        for i in blas[k]:
+            notes.append(
+                f"- NumPy {runs[k][0]['numpy']} ({label}): {Path(str(i['filepath'])).name} {i['version']}, "
+                f"kernel {i['architecture']}, {i['num_threads']} threads, {i['threading_layer']} threading"
+            )
+    return rows, notes
+
+
+MAPPED = """
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+maps = {line.split()[-1] for line in open("/proc/self/maps") if "/" in line}
+print(json.dumps(sorted(p for p in maps if any(k in p.rsplit("/", 1)[-1] for k in ("openblas", "gfortran")))))
+"""
+
+
+def stack_vs_pypi(
+    tmp: Path, provider_site: Path, consumers_ex: list[Path], consumers_gr: list[Path]
+) -> tuple[list[str], list[str]]:
+    """Section 6: NumPy (+ SciPy) + two consumers, on one provider vs PyPI's wheels and grafted consumers."""
+    ours = [*consumers_ex, WORK / "numpy-site", provider_site]
+    pypi_site = tmp / "pypi-stack"
+    wanted = [NUMPY]
+    modules = ["dgemm_cmake", "dgemm_meson", "numpy.linalg"]
+    if (WORK / "scipy-site").is_dir():
+        ours.insert(-1, WORK / "scipy-site")
+        wanted.append(SCIPY)
+        modules.append("scipy.linalg")
+    sh(PY, "-m", "pip", "install", "-q", "--only-binary", ":all:", "--target", pypi_site, *wanted)
+    # the grafted consumers still import the provider package (their _distributor_init.py says so)
+    theirs = [*consumers_gr, pypi_site, provider_site]
+    size_ours = sum(tree_size(p) for p in ours)
+    size_theirs = sum(tree_size(p) for p in theirs)
+    mapped_ours = json.loads(python_in(ours, MAPPED, *modules))
+    mapped_theirs = json.loads(python_in(theirs, MAPPED, *modules))
+    label = " + ".join(["NumPy", *(["SciPy"] if len(wanted) > 1 else []), "2 consumers"])
+    rows = [
+        (
+            f"| installed: {label} | {size_ours:,} B (one provider) | {size_theirs:,} B (PyPI wheels, grafted consumers) | "
+            f"{size_theirs / size_ours:.2f}x larger |"
+        ),
+        f"| OpenBLAS + libgfortran files mapped, all imported | {len(mapped_ours)} | {len(mapped_theirs)} | |",
+    ]
+    notes = [f"- mapped, one provider: {short(mapped_ours)}", f"- mapped, PyPI and grafted: {short(mapped_theirs)}"]
+    return rows, notes
+
+
+def build_times(tmp: Path) -> list[str]:
+    """Section 7: one configuration (TARGET=HASWELL), OpenBLAS's own CMake build vs the provider build."""
+    import time
+
+    source = HERE.parents[1].parent / "shared" / "sources" / "OpenBLAS-0.3.31.tar.xz"
+    preset = [
+        "-DDYNAMIC_ARCH=OFF",
+        "-DTARGET=HASWELL",
+        "-DNUM_THREADS=64",
+        "-DBUILD_TESTING=OFF",
+        "-DBUILD_STATIC_LIBS=OFF",
+    ]
+    jobs = str(os.cpu_count() or 1)
+    cmake = str(WORK / "venv" / "bin" / "cmake")
+    start = time.perf_counter()
+    (tmp / "plain").mkdir()
+    sh("tar", "xf", source, "-C", tmp / "plain")
+    src = next((tmp / "plain").glob("OpenBLAS-*"))
+    sh(cmake, "-S", src, "-B", tmp / "plain" / "build", "-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={WORK / 'venv' / 'bin' / 'ninja'}",
+       "-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_INSTALL_PREFIX={tmp / 'plain' / 'prefix'}", "-DBUILD_SHARED_LIBS=ON",
+       "-DCMAKE_INSTALL_LIBDIR=lib", *preset)  # fmt: skip
+    sh(cmake, "--build", tmp / "plain" / "build", "--parallel", jobs)
+    sh(cmake, "--install", tmp / "plain" / "build")
+    plain = time.perf_counter() - start
+    start = time.perf_counter()
+    sh(PY, "-m", "pip", "wheel", "-q", "--no-build-isolation", "--no-deps", "-w", tmp / "provider-dist",
+       f"-Cbuild-dir={tmp / 'provider-build'}", f"-Ccmake.define.LIBWRAP_SOURCE={source}",
+       "-Ccmake.define.LIBWRAP_EXTRA_BUILD_ARGS=-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL", HERE / "provider")  # fmt: skip
+    provider = time.perf_counter() - start
+    return [
+        (
+            f"| build, OpenBLAS 0.3.31 TARGET=HASWELL, {jobs} jobs | {provider:.0f} s (provider wheel) | "
+            f"{plain:.0f} s (OpenBLAS's CMake: extract, configure, build, install) | overhead {provider / plain - 1:+.1%} |"
+        )
+    ]
 
 
 def main() -> int:
@@ -169,7 +304,9 @@ def main() -> int:
     )
     via_consumer, direct = [], []
     for _ in range(trials):
-        via_consumer.append(float(python_in([WORK / "consumer-cmake-site", provider_site], consumer_code)))
+        via_consumer.append(
+            float(python_in([WORK / "consumer-cmake-site", WORK / "numpy-site", provider_site], consumer_code))
+        )
         direct.append(float(sh(exe, str(n), str(rounds), str(calls))))
     gf_consumer, gf_direct = flops / min(via_consumer) / 1e9, flops / min(direct) / 1e9
     spread = max(direct) / min(direct)
@@ -177,6 +314,24 @@ def main() -> int:
         f"| dgemm n={n} through the consumer vs direct C | {gf_consumer:.1f} GFLOP/s | {gf_direct:.1f} GFLOP/s | "
         f"ratio {gf_consumer / gf_direct:.2f} (direct C alone varies {spread:.2f}x between trials) |"
     )
+
+    # 5. NumPy on the provider vs NumPy's PyPI wheel
+    pypi_numpy = tmp / "pypi-numpy"
+    sh(PY, "-m", "pip", "install", "-q", "--only-binary", ":all:", "--target", pypi_numpy, NUMPY)
+    numpy_rows, notes = numpy_vs_pypi([WORK / "numpy-site", provider_site], [pypi_numpy])
+    rows += numpy_rows
+
+    # 6. the whole stack on one provider vs PyPI's wheels and grafted consumers
+    stack_rows, stack_notes = stack_vs_pypi(tmp, provider_site, sites_ex[:2], sites_gr[:2])
+    rows += stack_rows
+    notes += stack_notes
+
+    # 7. build time
+    if "--build-times" in sys.argv[1:]:
+        rows += build_times(tmp)
+    timings = WORK / "timings.txt"
+    if timings.is_file():
+        notes.append(f"- run.sh's steps in {WORK.name} (same machine): " + "; ".join(timings.read_text().splitlines()))
 
     config = python_in([provider_site], "import openblas; print(openblas.config)").strip()
     print("# OpenBLAS provider: measured figures\n")
@@ -189,6 +344,7 @@ def main() -> int:
     print(
         f"\nImport times are the median of {RUNS} fresh interpreters, timed inside the process; an empty statement takes {t_python:.3f} ms."
     )
+    print("\n" + "\n".join(notes))
     print(f"\nMapped OpenBLAS files, provider layout: {short(copies_ex)}; grafted layout: {short(copies_gr)}.")
     with zipfile.ZipFile(grafted) as zf:
         print(f"The grafted wheel holds {[n for n in zf.namelist() if n.endswith('.so.0')]}.")

@@ -9,6 +9,7 @@
 #   OPENBLAS_EXTRA_ARGS  extra CMake arguments, e.g. "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL" (faster)
 #   PROVIDER_WHEEL       an openblas wheel built before from examples/openblas/provider: skips step 1
 #   NUMPY_SDIST, SCIPY_SDIST  local sdists instead of the registry's numpy==2.4.6 / scipy==1.17.1
+#   NUMPY_WHEEL          a NumPy wheel built before on this provider (not repaired): skips its build
 #   WITH_SCIPY=1         also build SciPy from its sdist (about 40 minutes on 2 cores)
 #   RUN_SUITES=1         run numpy.linalg's (and with SciPy scipy.linalg's) own tests on the result
 #   WORK                 where everything goes (default: build/openblas-example)
@@ -23,10 +24,16 @@ numpy=${NUMPY_SDIST:-numpy==2.4.6}
 scipy=${SCIPY_SDIST:-scipy==1.17.1}
 mkdir -p "$work"
 
-step_start=$SECONDS
+# Each step's duration goes to the screen and to $work/timings.txt (benchmark.py reports them).
+step_start=$SECONDS step_name=""
+: > "$work/timings.txt"
 step() {
-  [ "$step_start" -lt "$SECONDS" ] && printf '   (%d s)\n' $((SECONDS - step_start))
-  step_start=$SECONDS
+  if [ -n "$step_name" ]; then
+    printf '   (%d s)\n' $((SECONDS - step_start))
+    local name=${step_name%% (*}
+    printf '%s: %d s\n' "${name%%:*}" $((SECONDS - step_start)) >> "$work/timings.txt"
+  fi
+  step_start=$SECONDS step_name="$*"
   printf '\n== %s\n' "$*"
 }
 
@@ -75,22 +82,29 @@ done
 # requirements and the provider, without build isolation, with PKG_CONFIG_PATH set to where the
 # provider keeps openblas.pc (the provider prints it: python -m openblas --pkgconfigdir).
 build_env="$work/build-env"
-if [ ! -x "$build_env/bin/python" ]; then
-  step "build environment for NumPy and SciPy (their build requirements, pkgconf, the provider)"
-  "$python" -m venv "$build_env"
-  "$build_env/bin/pip" install -q "meson-python>=0.18,<0.21" "Cython>=3.0.8,<3.3" ninja pkgconf \
-    "pybind11>=2.13.2,<3.1" "pythran>=0.14,<0.19"
-fi
-"$build_env/bin/pip" install -q --force-reinstall --no-deps "$provider"
-build_in_env() {  # as after `source build-env/bin/activate`
+ensure_build_env() {
+  if [ ! -x "$build_env/bin/python" ]; then
+    "$python" -m venv "$build_env"
+    "$build_env/bin/pip" install -q "meson-python>=0.18,<0.21" "Cython>=3.0.8,<3.3" ninja pkgconf \
+      "pybind11>=2.13.2,<3.1" "pythran>=0.14,<0.19"
+  fi
+  "$build_env/bin/pip" install -q --force-reinstall --no-deps "$provider"
+}
+build_in_env() {  # pip wheel as after `source build-env/bin/activate`
+  ensure_build_env
   PKG_CONFIG_PATH=$("$build_env/bin/python" -m openblas --pkgconfigdir) PATH="$build_env/bin:$PATH" \
     VIRTUAL_ENV="$build_env" "$build_env/bin/python" -m pip wheel -q --no-build-isolation --no-deps "$@"
 }
 
-step "3. NumPy from its sdist ($numpy) on the provider: -Dblas=openblas -Dlapack=openblas"
 rm -rf "$work/numpy" "$work/numpy-site" && mkdir -p "$work/numpy/raw"
-build_in_env --no-binary numpy -w "$work/numpy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
-  -Csetup-args=-Dallow-noblas=false "$numpy"
+if [ -n "${NUMPY_WHEEL:-}" ]; then
+  step "3. NumPy: $NUMPY_WHEEL"
+  cp "$NUMPY_WHEEL" "$work/numpy/raw/"
+else
+  step "3. NumPy from its sdist ($numpy) on the provider: -Dblas=openblas -Dlapack=openblas"
+  build_in_env --no-binary numpy -w "$work/numpy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
+    -Csetup-args=-Dallow-noblas=false "$numpy"
+fi
 "$libwrap" repair --provider "$provider" -w "$work/numpy/wheelhouse" "$work"/numpy/raw/numpy-*.whl
 numpy_wheel=$(ls "$work"/numpy/wheelhouse/numpy-*.whl)
 "$libwrap" check --provider "$provider" "$numpy_wheel"
@@ -100,6 +114,7 @@ echo "$(basename "$numpy_wheel"): $(du -k "$numpy_wheel" | cut -f1) KiB"
 
 if [ "${WITH_SCIPY:-0}" = 1 ]; then
   step "4. SciPy from its sdist ($scipy) on the provider and that NumPy (gfortran for its Fortran)"
+  ensure_build_env
   "$build_env/bin/pip" install -q --force-reinstall --no-deps "$numpy_wheel"
   rm -rf "$work/scipy" "$work/scipy-site" && mkdir -p "$work/scipy/raw"
   build_in_env --no-binary scipy -w "$work/scipy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas "$scipy"
@@ -123,3 +138,4 @@ if [ "${RUN_SUITES:-0}" = 1 ]; then
   done
 fi
 step "done in $SECONDS s"
+printf 'total: %d s\n' "$SECONDS" >> "$work/timings.txt"

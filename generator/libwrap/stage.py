@@ -238,15 +238,39 @@ def _copy_licenses(roots: list[Path], patterns: list[str], out: Path) -> list[st
     return sorted(copied)
 
 
-def _pc_version(prefix: Path, pkgconfig_name: str) -> tuple[str, str] | None:
-    """The Version: of the library's own .pc file (NAME.pc, else the only one), with its file name."""
+def _own_pc(prefix: Path, pkgconfig_name: str) -> Path | None:
+    """The library's own .pc file: NAME.pc, else the only one the install has."""
     files = [p for d in ("lib/pkgconfig", "lib64/pkgconfig", "share/pkgconfig") for p in (prefix / d).glob("*.pc")]
     chosen = [p for p in files if p.stem == pkgconfig_name] or (files if len(files) == 1 else [])
-    for path in chosen:
-        match = re.search(r"^Version:\s*(\S+)", path.read_text(encoding="utf-8", errors="replace"), re.MULTILINE)
-        if match:
-            return match.group(1), path.name
-    return None
+    return chosen[0] if chosen else None
+
+
+def _pc_version(prefix: Path, pkgconfig_name: str) -> tuple[str, str] | None:
+    """The Version: of the library's own .pc file, with its file name."""
+    path = _own_pc(prefix, pkgconfig_name)
+    if path is None:
+        return None
+    match = re.search(r"^Version:\s*(\S+)", path.read_text(encoding="utf-8", errors="replace"), re.MULTILINE)
+    return (match.group(1), path.name) if match else None
+
+
+# Variables the provider's .pc defines itself (relative to ${pcfiledir}), never copied from the build's.
+_OWN_PC_VARIABLES = frozenset({"prefix", "exec_prefix", "libdir", "includedir", "sharedlibdir", "pcfiledir"})
+_PC_VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)=(.*)$")
+
+
+def pc_variables(prefix: Path, pkgconfig_name: str) -> list[tuple[str, str]]:
+    """The library's own .pc variables that build scripts read (OpenBLAS's ``openblas_config``, which
+    NumPy's show_config reports), minus the paths: those would point into the build machine."""
+    path = _own_pc(prefix, pkgconfig_name)
+    if path is None:
+        return []
+    found = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _PC_VARIABLE.match(line.strip())
+        if match and match[1] not in _OWN_PC_VARIABLES and str(prefix) not in match[2]:
+            found.append((match[1], match[2].strip()))
+    return found
 
 
 def check_version(prefix: Path, version: str, pkgconfig_name: str) -> None:
@@ -275,13 +299,15 @@ def _link_name(filename: str) -> str:
     return stem.rstrip("0123456789.") if filename.endswith(".dylib") else stem
 
 
-def _pkgconfig_text(package: str, name: str, version: str, library: str, link_name: str) -> str:
+def _pkgconfig_text(
+    package: str, name: str, version: str, library: str, link_name: str, variables: Sequence[tuple[str, str]] = ()
+) -> str:
+    kept = "".join(f"{key}={value}\n" for key, value in variables)
     return (
         f"# Relocatable: every path is relative to this file, wherever the {package} wheel is installed.\n"
         "prefix=${pcfiledir}/../..\n"
         "libdir=${prefix}/lib\n"
-        "includedir=${prefix}/include\n"
-        "\n"
+        "includedir=${prefix}/include\n" + (f"# from the library's own .pc file\n{kept}" if kept else "") + "\n"
         f"Name: {name}\n"
         f"Description: {library} from the {package} Python package (import {package} before loading code linked to it)\n"
         f"URL: https://pypi.org/project/{package}/\n"
@@ -427,7 +453,10 @@ def stage(options: Options) -> dict[str, str]:
     metadata = o.out / "metadata"
     metadata.mkdir()
     (metadata / f"{o.pkgconfig_name}.pc").write_text(
-        _pkgconfig_text(o.package, o.pkgconfig_name, o.version, primary_name, link_name), encoding="utf-8"
+        _pkgconfig_text(
+            o.package, o.pkgconfig_name, o.version, primary_name, link_name, pc_variables(o.prefix, o.pkgconfig_name)
+        ),
+        encoding="utf-8",
     )
     manifest = {
         "schema": 1,

@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import sys
 import tarfile
 import zipfile
@@ -171,6 +172,30 @@ def test_source_override_at_build_time(wrapdemo_provider: Provider, tmp_path: Pa
     copy = make_tarball(FIXTURES / "wrapdemo", tmp_path / "elsewhere.tar.gz")
     wheel = pip_wheel(wrapdemo_provider.project, tmp_path / "dist", f"cmake.define.LIBWRAP_SOURCE={copy}")
     assert wheel_names(wheel) == wheel_names(wrapdemo_provider.wheel)
+
+
+def test_old_cmake_minimum_builds_with_no_flag_from_the_user(wrapdemo_provider: Provider, tmp_path: Path) -> None:
+    """OpenBLAS 0.3.28 and libyaml 0.2.5 say cmake_minimum_required(VERSION 2.8.5), which CMake 4
+    refuses; libwrap's visible default CMAKE_POLICY_VERSION_MINIMUM=3.5 builds them, and a later
+    argument overrides it."""
+    old = shutil.copytree(FIXTURES / "wrapdemo", tmp_path / "old-wrapdemo")
+    lists = old / "CMakeLists.txt"
+    lists.write_text(
+        lists.read_text(encoding="utf-8").replace(
+            "cmake_minimum_required(VERSION 3.15...3.31)", "cmake_minimum_required(VERSION 2.8.5)"
+        ),
+        encoding="utf-8",
+    )
+    wheel = pip_wheel(wrapdemo_provider.project, tmp_path / "dist", f"cmake.define.LIBWRAP_SOURCE={old}")
+    assert wheel_names(wheel) == wheel_names(wrapdemo_provider.wheel)
+    # the default is an ordinary argument: one given later wins (CMake then refuses 2.8.5 again)
+    output = failing_wheel_build(
+        wrapdemo_provider.project, tmp_path / "dist2", f"cmake.define.LIBWRAP_SOURCE={old}",
+        "cmake.define.LIBWRAP_EXTRA_BUILD_ARGS=-DCMAKE_POLICY_VERSION_MINIMUM=",
+    )  # fmt: skip
+    shown = output[output.index("libwrap: configuring the library: cmake") :]
+    assert shown.index("-DCMAKE_POLICY_VERSION_MINIMUM=3.5") < shown.index("-DCMAKE_POLICY_VERSION_MINIMUM= ")
+    assert "Compatibility with CMake < 3.5 has been removed" in output
 
 
 @pytest.mark.parametrize("as_tarball", [False, True], ids=["directory", "tarball"])

@@ -2,14 +2,18 @@
 pytest-xdist worker: the first worker that needs one builds it under a file lock, the others wait
 and reuse it. Tests build one kernel set (TARGET=HASWELL) instead of DYNAMIC_ARCH's twenty.
 
+NumPy is built here too, from its PyPI sdist, once per provider: the NumPy tests and run.sh's
+test share it.
+
 For local runs, LIBWRAP_OPENBLAS_WHEEL / LIBWRAP_OPENBLAS64_WHEEL name wheels built before from
-the same projects and skip the builds; CI sets neither.
+the same projects and skip the builds, and LIBWRAP_NUMPY_SDIST a local numpy sdist; CI sets none.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,12 +21,13 @@ import pytest
 
 from libwrap.cli import main as libwrap_main
 
-from ..helpers import ROOT, pip_wheel
+from ..helpers import ROOT, pip_wheel, run
 
 __all__ = [
     "FULL_SOURCE",
     "FULL_SOURCE_SHA256",
     "REPACK_SOURCE",
+    "numpy_wheel_build",
     "openblas64_wheel_build",
     "openblas_repack_wheel_build",
     "openblas_wheel_build",
@@ -105,3 +110,44 @@ def openblas_repack_wheel_build(factory: pytest.TempPathFactory) -> Path:
         return pip_wheel(directory / "openblas", directory / "dist", extra)
 
     return shared_build(factory, "openblas-repack", build)
+
+
+NUMPY = "2.4.6"
+#: NumPy's meson options for each provider (numpy's meson.options: blas, lapack, use-ilp64, ...).
+NUMPY_SETUP_ARGS = {
+    "openblas": ["-Dblas=openblas", "-Dlapack=openblas", "-Dallow-noblas=false"],
+    "openblas64": [
+        "-Dblas=openblas",
+        "-Dlapack=openblas",
+        "-Dallow-noblas=false",
+        "-Duse-ilp64=true",
+        "-Dblas-symbol-suffix=64_",
+    ],
+}
+
+
+def numpy_wheel_build(factory: pytest.TempPathFactory, provider: str, provider_wheel: Path) -> Path:
+    """NumPy from its sdist as NumPy documents for a custom BLAS: an environment with its build
+    requirements and the provider, no build isolation, PKG_CONFIG_PATH from `python -m <provider>
+    --pkgconfigdir`. Returns the wheel as built (not repaired)."""
+
+    def build(directory: Path) -> Path:
+        env_dir = directory / "build-env"
+        run(sys.executable, "-m", "venv", env_dir)
+        python = env_dir / "bin" / "python"
+        requirements = ("meson-python>=0.18", "Cython>=3.0.6", "ninja", "pkgconf", provider_wheel)
+        run(python, "-m", "pip", "install", "-q", *requirements)
+        env = {  # as after `source build-env/bin/activate`, plus where the provider keeps its .pc
+            **os.environ,
+            "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            "VIRTUAL_ENV": str(env_dir),
+            "PKG_CONFIG_PATH": run(python, "-m", provider, "--pkgconfigdir").strip(),
+        }
+        sdist = os.environ.get("LIBWRAP_NUMPY_SDIST") or f"numpy=={NUMPY}"
+        setup = [f"-Csetup-args={arg}" for arg in NUMPY_SETUP_ARGS[provider]]
+        out = directory / "raw"
+        run(python, "-m", "pip", "wheel", "-q", "--no-build-isolation", "--no-deps", "--no-binary", "numpy",
+            "-w", out, *setup, sdist, env=env)  # fmt: skip
+        return next(out.glob("numpy-*.whl"))
+
+    return shared_build(factory, f"numpy-{provider}", build)

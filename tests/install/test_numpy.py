@@ -1,10 +1,7 @@
-"""NumPy from its PyPI sdist on the OpenBLAS providers, as a NumPy release manager builds it: its own
-meson options, the provider found through pkg-config (PKG_CONFIG_PATH from `python -m <provider>
---pkgconfigdir`),
+"""NumPy from its PyPI sdist on the OpenBLAS providers, as a NumPy release manager builds it
+(``openblas_builds.numpy_wheel_build``: its own meson options, the provider found through pkg-config),
 `libwrap repair`, `libwrap check`, installed apart from the provider, judged by NumPy's own
 `numpy.linalg` suite.
-
-LIBWRAP_NUMPY_SDIST names a local numpy sdist instead of the registry's.
 """
 
 from __future__ import annotations
@@ -23,21 +20,10 @@ import pytest
 from packaging.requirements import Requirement
 
 from ..helpers import install_target, python_ok, python_with, run, wheel_names
+from .openblas_builds import numpy_wheel_build
 
 pytestmark = [pytest.mark.slow, pytest.mark.openblas, pytest.mark.numpy]
 
-NUMPY = "2.4.6"
-#: NumPy's meson options for each provider (numpy's meson.options: blas, lapack, use-ilp64, ...).
-SETUP_ARGS = {
-    "openblas": ["-Dblas=openblas", "-Dlapack=openblas", "-Dallow-noblas=false"],
-    "openblas64": [
-        "-Dblas=openblas",
-        "-Dlapack=openblas",
-        "-Dallow-noblas=false",
-        "-Duse-ilp64=true",
-        "-Dblas-symbol-suffix=64_",
-    ],
-}
 SONAMES = {"openblas": "libopenblas_pypi.so.0", "openblas64": "libopenblas64_pypi.so.0"}
 
 
@@ -50,28 +36,10 @@ class NumpyBuild:
     site: Path  # the repaired wheel, installed apart from the provider
 
 
-def build_numpy(tmp: Path, provider: str, provider_wheel: Path, provider_site: Path) -> NumpyBuild:
-    """Build env (NumPy's build requirements, pkgconf and the provider), then pip wheel from the sdist."""
-    env_dir = tmp / "build-env"
-    run(sys.executable, "-m", "venv", env_dir)
-    python = env_dir / "bin" / "python"
-    run(python, "-m", "pip", "install", "-q", "meson-python>=0.18", "Cython>=3.0.6", "ninja", "pkgconf", provider_wheel)
-    # as after `source build-env/bin/activate`; the provider says where its .pc file is
-    pkgconfig = run(python, "-m", provider, "--pkgconfigdir").strip()
-    env = {
-        **os.environ,
-        "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}",
-        "VIRTUAL_ENV": str(env_dir),
-        "PKG_CONFIG_PATH": pkgconfig,
-    }
-    sdist = os.environ.get("LIBWRAP_NUMPY_SDIST") or f"numpy=={NUMPY}"
-    raw = tmp / "raw"
-    setup = [f"-Csetup-args={arg}" for arg in SETUP_ARGS[provider]]
-    run(python, "-m", "pip", "wheel", "-q", "--no-build-isolation", "--no-deps", "--no-binary", "numpy",
-        "-w", raw, *setup, sdist, env=env)  # fmt: skip
-    built = next(raw.glob("numpy-*.whl"))
+def repaired_numpy(tmp: Path, provider: str, provider_wheel: Path, provider_site: Path, raw: Path) -> NumpyBuild:
+    """`libwrap repair` and `libwrap check` against the provider, then install apart from it."""
     wheelhouse = tmp / "wheelhouse"
-    run(sys.executable, "-m", "libwrap", "repair", "--provider", provider_wheel, "-w", wheelhouse, built)
+    run(sys.executable, "-m", "libwrap", "repair", "--provider", provider_wheel, "-w", wheelhouse, raw)
     repaired = next(wheelhouse.glob("numpy-*.whl"))
     run(sys.executable, "-m", "libwrap", "check", "--provider", provider_wheel, repaired)
     site = install_target(repaired, tmp / "numpy-site")
@@ -80,12 +48,14 @@ def build_numpy(tmp: Path, provider: str, provider_wheel: Path, provider_site: P
 
 @pytest.fixture(scope="module")
 def numpy_lp64(openblas_wheel: Path, openblas_site: Path, tmp_path_factory: pytest.TempPathFactory) -> NumpyBuild:
-    return build_numpy(tmp_path_factory.mktemp("numpy-lp64"), "openblas", openblas_wheel, openblas_site)
+    raw = numpy_wheel_build(tmp_path_factory, "openblas", openblas_wheel)
+    return repaired_numpy(tmp_path_factory.mktemp("numpy-lp64"), "openblas", openblas_wheel, openblas_site, raw)
 
 
 @pytest.fixture(scope="module")
 def numpy_ilp64(openblas64_wheel: Path, openblas64_site: Path, tmp_path_factory: pytest.TempPathFactory) -> NumpyBuild:
-    return build_numpy(tmp_path_factory.mktemp("numpy-ilp64"), "openblas64", openblas64_wheel, openblas64_site)
+    raw = numpy_wheel_build(tmp_path_factory, "openblas64", openblas64_wheel)
+    return repaired_numpy(tmp_path_factory.mktemp("numpy-ilp64"), "openblas64", openblas64_wheel, openblas64_site, raw)
 
 
 @pytest.fixture(params=["lp64", "ilp64"])
@@ -124,6 +94,8 @@ print(json.dumps({"blas": config["blas"], "lapack": config["lapack"], "file": nu
     assert result["blas"]["name"] == b.provider
     assert result["blas"]["found"] is True
     assert result["blas"]["version"] == "0.3.31"
+    # the provider's .pc keeps OpenBLAS's openblas_config variable, which show_config reports
+    assert "MAX_THREADS=64" in result["blas"]["openblas configuration"]
     assert result["lapack"]["name"] == b.provider
     assert result["file"].startswith(str(b.site))  # the repaired NumPy, not the test environment's
     assert result["maps"] == [str(b.provider_site / b.provider / "lib" / SONAMES[b.provider])]

@@ -29,6 +29,7 @@ from ..helpers import (
     run,
     wheel_names,
 )
+from .openblas_builds import numpy_wheel_build
 
 pytestmark = [pytest.mark.slow, pytest.mark.openblas]
 
@@ -52,7 +53,7 @@ HEADERS = (
 
 
 def test_provider_wheel_contents(openblas_wheel: Path) -> None:
-    assert re.fullmatch(r"openblas-0\.3\.29-cp39-abi3-linux_[a-z0-9_]+\.whl", openblas_wheel.name)
+    assert re.fullmatch(r"openblas-0\.3\.31-cp39-abi3-linux_[a-z0-9_]+\.whl", openblas_wheel.name)
     assert wheel_names(openblas_wheel) == {
         "openblas/__init__.py",
         "openblas/__main__.py",
@@ -135,12 +136,26 @@ def test_imports_on_every_cpython(openblas_site: Path, version: str) -> None:
     assert proc.stdout.strip() == "['OpenBLAS', '0.3.31']"
 
 
-def test_run_sh_builds_both_consumers_and_checks_them(openblas_wheel: Path, tmp_path: Path) -> None:
-    """README's main job, with this session's provider wheel instead of a second 10-minute build."""
-    env = {**os.environ, "WORK": str(tmp_path), "PROVIDER_WHEEL": str(openblas_wheel), "PYTHON": sys.executable}
+def test_run_sh_builds_both_consumers_and_checks_them(
+    openblas_wheel: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """README's main job, with this run's provider and NumPy wheels instead of building them again."""
+    numpy = numpy_wheel_build(tmp_path_factory, "openblas", openblas_wheel)
+    env = {
+        **os.environ,
+        "WORK": str(tmp_path),
+        "PROVIDER_WHEEL": str(openblas_wheel),
+        "NUMPY_WHEEL": str(numpy),
+        "PYTHON": sys.executable,
+    }
     proc = subprocess.run(["bash", str(EXAMPLE / "run.sh")], env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads(proc.stdout[proc.stdout.index("{") :])
+    report = json.loads((tmp_path / "check.json").read_text(encoding="utf-8"))
+    # NumPy, built on the provider and installed apart, shares the one mapped OpenBLAS
+    assert report["consumers"]["numpy"]["file"].startswith(str(tmp_path / "numpy-site"))
+    assert report["consumers"]["numpy"]["blas"]["name"] == "openblas"
+    assert report["consumers"]["numpy"]["solve_residual"] < 1e-8
+    assert [Path(p["filepath"]).name for p in report["threadpoolctl"]] == [SONAME]
     for kind in ("cmake", "meson"):
         result = report["consumers"][f"dgemm_{kind}"]
         assert result["max_abs_error"] < 1e-10

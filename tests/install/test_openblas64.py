@@ -87,10 +87,10 @@ print(json.dumps({"dots": dots, "pools": pools, "limited": limited, "maps": maps
 """
     result = json.loads(python_ok([openblas_site, openblas64_site], code))
     assert result["dots"] == [6000.0, 6000.0]
-    assert sorted(Path(p["filepath"]).name for p in result["pools"]) == [SONAME, SONAME64]
+    assert sorted(Path(p["filepath"]).name for p in result["pools"]) == sorted([SONAME, SONAME64])
     assert {p["version"] for p in result["pools"]} == {"0.3.31"}
     assert result["limited"] == [1, 1]
-    assert [Path(p).name for p in result["maps"]] == [SONAME, SONAME64]
+    assert sorted(Path(p).name for p in result["maps"]) == sorted([SONAME, SONAME64])
 
 
 def test_debian_blas_only_repack_still_makes_a_provider(openblas_repack_wheel: Path, tmp_path: Path) -> None:

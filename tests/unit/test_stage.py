@@ -220,3 +220,23 @@ def test_missing_build_tool_stops_before_the_build(monkeypatch: pytest.MonkeyPat
     with pytest.raises(LibwrapError, match=r"needs no-such-compiler.*apt-get install no-such-compiler"):
         stage.preflight(["no-such-compiler"])
     assert stage.main(["preflight", "--tool", "no-such-compiler"]) == 1
+
+
+def test_pc_variables_carry_over_without_build_paths(tmp_path: Path) -> None:
+    """NumPy's show_config reads OpenBLAS's `openblas_config` from the .pc: kept; build paths are not."""
+    pc = tmp_path / "lib" / "pkgconfig" / "openblas.pc"
+    pc.parent.mkdir(parents=True)
+    pc.write_text(
+        f"libdir={tmp_path}/lib\nlibsuffix=\nincludedir={tmp_path}/include/openblas\n\n"
+        "openblas_config=USE_64BITINT= NO_LAPACK= HASWELL MAX_THREADS=64 \n"
+        f"cmakedir={tmp_path}/lib/cmake\nName: OpenBLAS\nVersion: 0.3.31\nLibs: -L${{libdir}} -lopenblas\n",
+        encoding="utf-8",
+    )
+    assert stage.pc_variables(tmp_path, "openblas") == [
+        ("libsuffix", ""),
+        ("openblas_config", "USE_64BITINT= NO_LAPACK= HASWELL MAX_THREADS=64"),
+    ]
+    assert stage.pc_variables(tmp_path, "other") == stage.pc_variables(tmp_path, "openblas")  # the only .pc
+    text = stage._pkgconfig_text("openblas", "openblas", "0.3.31", "libopenblas.so.0", "openblas", [("a", "b")])
+    assert "\na=b\n" in text
+    assert "prefix=${pcfiledir}/../..\n" in text

@@ -25,6 +25,12 @@ function(_libwrap_run message)
   endif()
 endfunction()
 
+# The command line a user would type: list items separated by spaces, not CMake's semicolons.
+function(_libwrap_show what)
+  list(JOIN ARGN " " shown)
+  message(STATUS "libwrap: ${what}: ${shown}")
+endfunction()
+
 # libwrap_fetch_source(<out_var> SOURCE <URL|tarball|directory> [SHA256 <hex>] [TOOLS <program>...])
 # Set <out_var> to a directory holding the source tree (or, for a prebuilt library, its prefix).
 # TOOLS are programs the library's build needs (gfortran...), checked before anything is fetched.
@@ -137,7 +143,7 @@ function(libwrap_build_library out_var)
     if(CMAKE_MAKE_PROGRAM)
       list(APPEND defaults "-DCMAKE_MAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}")
     endif()
-    message(STATUS "libwrap: configuring the library: ${defaults} ${build_args}")
+    _libwrap_show("configuring the library" cmake ${defaults} ${build_args})
     _libwrap_run("configuring the library failed" COMMAND
       "${CMAKE_COMMAND}" -S "${arg_SOURCE_DIR}" -B "${root}/build" ${defaults} ${build_args})
     _libwrap_run("building the library failed" COMMAND "${CMAKE_COMMAND}" --build "${root}/build" --parallel ${jobs})
@@ -148,7 +154,7 @@ function(libwrap_build_library out_var)
     # rules recompute names (OpenBLAS's library suffix) from them. ARGS come last and win.
     file(COPY "${arg_SOURCE_DIR}/" DESTINATION "${root}/src")
     set(defaults "CC=${CMAKE_C_COMPILER}" "PREFIX=${prefix}")
-    message(STATUS "libwrap: building the library: make ${defaults} ${build_args} && make install")
+    _libwrap_show("building the library" make ${defaults} ${build_args} "&&" make install ${defaults} ${build_args})
     _libwrap_run("building the library failed" WORKING_DIRECTORY "${root}/src" COMMAND
       "${LIBWRAP_MAKE}" -j${jobs} ${defaults} ${build_args})
     _libwrap_run("installing the library failed" WORKING_DIRECTORY "${root}/src" COMMAND
@@ -158,7 +164,7 @@ function(libwrap_build_library out_var)
     # A private copy: not every configure script supports building outside its source tree.
     file(COPY "${arg_SOURCE_DIR}/" DESTINATION "${root}/src")
     set(defaults "--prefix=${prefix}" --enable-shared --disable-static)
-    message(STATUS "libwrap: configuring the library: ./configure ${defaults} ${build_args}")
+    _libwrap_show("configuring the library" ./configure ${defaults} ${build_args})
     _libwrap_run("configuring the library failed" WORKING_DIRECTORY "${root}/src" COMMAND
       "${CMAKE_COMMAND}" -E env "CC=${CMAKE_C_COMPILER}" sh ./configure ${defaults} ${build_args})
     _libwrap_run("building the library failed" WORKING_DIRECTORY "${root}/src" COMMAND "${LIBWRAP_MAKE}" -j${jobs})
