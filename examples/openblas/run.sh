@@ -9,7 +9,7 @@
 #   OPENBLAS_EXTRA_ARGS  extra CMake arguments, e.g. "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL" (faster)
 #   PROVIDER_WHEEL       an openblas wheel built before from examples/openblas/provider: skips step 1
 #   NUMPY_SDIST, SCIPY_SDIST  local sdists instead of the registry's numpy==2.4.6 / scipy==1.17.1
-#   NUMPY_WHEEL          a NumPy wheel built before on this provider (not repaired): skips its build
+#   NUMPY_WHEEL, SCIPY_WHEEL  wheels built before on this provider (not repaired): skip those builds
 #   WITH_SCIPY=1         also build SciPy from its sdist (about 40 minutes on 2 cores)
 #   RUN_SUITES=1         run numpy.linalg's (and with SciPy scipy.linalg's) own tests on the result
 #   WORK                 where everything goes (default: build/openblas-example)
@@ -113,11 +113,17 @@ paths="$paths:$work/numpy-site"
 echo "$(basename "$numpy_wheel"): $(du -k "$numpy_wheel" | cut -f1) KiB"
 
 if [ "${WITH_SCIPY:-0}" = 1 ]; then
-  step "4. SciPy from its sdist ($scipy) on the provider and that NumPy (gfortran for its Fortran)"
-  ensure_build_env
-  "$build_env/bin/pip" install -q --force-reinstall --no-deps "$numpy_wheel"
   rm -rf "$work/scipy" "$work/scipy-site" && mkdir -p "$work/scipy/raw"
-  build_in_env --no-binary scipy -w "$work/scipy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas "$scipy"
+  if [ -n "${SCIPY_WHEEL:-}" ]; then
+    step "4. SciPy: $SCIPY_WHEEL"
+    cp "$SCIPY_WHEEL" "$work/scipy/raw/"
+  else
+    step "4. SciPy from its sdist ($scipy) on the provider and that NumPy (gfortran for its Fortran)"
+    ensure_build_env
+    "$build_env/bin/pip" install -q --force-reinstall --no-deps "$numpy_wheel"
+    build_in_env --no-binary scipy -w "$work/scipy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
+      "$scipy"
+  fi
   "$libwrap" repair --provider "$provider" -w "$work/scipy/wheelhouse" "$work"/scipy/raw/scipy-*.whl
   scipy_wheel=$(ls "$work"/scipy/wheelhouse/scipy-*.whl)
   "$libwrap" check --provider "$provider" "$scipy_wheel"

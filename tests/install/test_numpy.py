@@ -87,7 +87,7 @@ import json, numpy
 config = numpy.show_config(mode="dicts")["Build Dependencies"]
 a = numpy.random.default_rng(0).standard_normal((300, 300))
 numpy.linalg.solve(a, a)  # runs LAPACK
-maps = sorted({line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line})
+maps = sorted({line.split()[-1] for line in open("/proc/self/maps") if "/libopenblas" in line})
 print(json.dumps({"blas": config["blas"], "lapack": config["lapack"], "file": numpy.__file__, "maps": maps}))
 """
     result = json.loads(python_ok([b.site, b.provider_site], code))
@@ -113,7 +113,7 @@ def test_numpy_linalg_suite_passes(numpy_build: NumpyBuild, tmp_path: Path) -> N
     passed = re.search(r"(\d+) passed", summary)
     assert passed is not None, summary
     assert int(passed.group(1)) > 400, summary
-    assert "failed" not in summary
+    assert re.search(r"\b\d+ (failed|error)", summary) is None, summary
 
 
 def test_numpy_distributor_init_local_hook_still_runs(numpy_lp64: NumpyBuild, tmp_path: Path) -> None:
