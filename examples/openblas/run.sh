@@ -90,10 +90,12 @@ ensure_build_env() {
   fi
   "$build_env/bin/pip" install -q --force-reinstall --no-deps "$provider"
 }
+# --no-cache-dir: pip's wheel cache is keyed by the sdist, not by -Csetup-args, and would hand back a
+# NumPy built earlier against another BLAS.
 build_in_env() {  # pip wheel as after `source build-env/bin/activate`
   ensure_build_env
   PKG_CONFIG_PATH=$("$build_env/bin/python" -m openblas --pkgconfigdir) PATH="$build_env/bin:$PATH" \
-    VIRTUAL_ENV="$build_env" "$build_env/bin/python" -m pip wheel -q --no-build-isolation --no-deps "$@"
+    VIRTUAL_ENV="$build_env" "$build_env/bin/python" -m pip wheel -q --no-cache-dir --no-build-isolation --no-deps "$@"
 }
 
 rm -rf "$work/numpy" "$work/numpy-site" && mkdir -p "$work/numpy/raw"

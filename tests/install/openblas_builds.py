@@ -148,8 +148,10 @@ def numpy_wheel_build(factory: pytest.TempPathFactory, provider: str, provider_w
         sdist = os.environ.get("LIBWRAP_NUMPY_SDIST") or f"numpy=={NUMPY}"
         setup = [f"-Csetup-args={arg}" for arg in NUMPY_SETUP_ARGS[provider]]
         out = directory / "raw"
-        run(python, "-m", "pip", "wheel", "-q", "--no-build-isolation", "--no-deps", "--no-binary", "numpy",
-            "-w", out, *setup, sdist, env=env)  # fmt: skip
+        # --no-cache-dir: pip's wheel cache is keyed by the sdist, not by -Csetup-args; the NumPy built
+        # for one provider would be handed back for the other
+        run(python, "-m", "pip", "wheel", "-q", "--no-cache-dir", "--no-build-isolation", "--no-deps",
+            "--no-binary", "numpy", "-w", out, *setup, sdist, env=env)  # fmt: skip
         return next(out.glob("numpy-*.whl"))
 
     return shared_build(factory, f"numpy-{provider}", build)
