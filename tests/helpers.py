@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,12 +79,16 @@ def install_target(wheel: Path, target: Path) -> Path:
 
 
 def python_with(
-    paths: list[Path], code: str, python: str = sys.executable, env: dict[str, str] | None = None
+    paths: list[Path],
+    code: str,
+    python: str = sys.executable,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run CODE in a fresh interpreter that sees only PATHS (besides the stdlib and its site-packages)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYENV_VERSION"))}
     clean.update({"PYTHONPATH": os.pathsep.join(map(str, paths)), "PYTHONNOUSERSITE": "1", **(env or {})})
-    return subprocess.run([python, "-c", code], env=clean, capture_output=True, text=True, check=False)
+    return subprocess.run([python, "-c", code], env=clean, capture_output=True, text=True, check=False, cwd=cwd)
 
 
 def python_ok(paths: list[Path], code: str, python: str = sys.executable, env: dict[str, str] | None = None) -> str:
@@ -156,3 +162,19 @@ def assert_hygienic(wheel: Path) -> None:
             text = data.decode("utf-8")
             for marker in ("/tmp/", "/root/", "/home/", "/build/", str(Path.cwd())):
                 assert marker not in text, f"{name} contains the build-machine path {marker!r}"
+
+
+def shared_build(factory: pytest.TempPathFactory, key: str, build: Callable[[Path], Path]) -> Path:
+    """BUILD(directory) once per run under KEY, whichever worker asks first; returns what it returned."""
+    base = factory.getbasetemp()
+    # xdist gives each worker basetemp/popen-gwN: their parent is the run's own directory
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-builds"
+    root.mkdir(exist_ok=True)
+    with (root / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / f"{key}.done"
+        if done.exists():
+            return Path(done.read_text(encoding="utf-8"))
+        result = build(root / key)
+        done.write_text(str(result), encoding="utf-8")
+        return result

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .consumer import add_provider_option, analyse, declared_distributions, top_package
+from .consumer import add_provider_option, analyse, declared_distributions, sibling_runpath, top_package
 from .policy import policy_name
 from .preload import first_own_import, loads_no_extension, loads_provider, package_files
 from .providers import Provider, ProviderIndex
@@ -50,6 +50,7 @@ def preload_problem(wheel: Wheel, package: str, provider: Provider) -> str | Non
 def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
     policy = policy_name(wheel.tags)
     needs = analyse(wheel, index, policy)
+    elf = wheel.elf_files()
     declared = declared_distributions(wheel)
     found = []
     why: dict[tuple[str, str], str | None] = {}  # one verdict per package and provider
@@ -67,10 +68,14 @@ def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
                     f"{member} needs {soname} from {provider.distribution}, which the wheel does not declare; add Requires-Dist: {provider.requirement}"
                 )
             elif package is None:
-                found.append(
-                    f"{member} needs {soname} from {provider.distribution}, but as a top-level module it does not "
-                    "load it first; move it into a package, then preload (libwrap repair writes _distributor_init.py)"
-                )
+                runpath = sibling_runpath(provider)
+                info = elf[member]
+                if runpath is None or runpath not in (*info.runpath, *info.rpath):
+                    found.append(
+                        f"{member} needs {soname} from {provider.distribution}, but as a top-level module nothing "
+                        f"loads it first and it has no RUNPATH {runpath or '(the provider has no module)'}; "
+                        "libwrap repair adds it, or move the module into a package"
+                    )
             else:
                 if (package, provider.key) not in why:
                     why[package, provider.key] = preload_problem(wheel, package, provider)

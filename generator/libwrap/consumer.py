@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -14,7 +15,15 @@ from .policy import allowed_by_policy
 from .providers import Provider, ProviderIndex
 from .wheelfile import Wheel
 
-__all__ = ["Needs", "add_provider_option", "analyse", "declared_distributions", "top_package"]
+__all__ = [
+    "Needs",
+    "add_provider_option",
+    "analyse",
+    "declared_distributions",
+    "sibling_runpath",
+    "top_level_packages",
+    "top_package",
+]
 
 
 @dataclasses.dataclass
@@ -45,6 +54,18 @@ def top_package(member: str) -> str | None:
     if len(parts) < 2 or parts[0].endswith((".dist-info", ".data")):
         return None
     return parts[0]
+
+
+def top_level_packages(members: Iterable[str]) -> list[str]:
+    """The wheel's top-level packages (directories with an __init__.py)."""
+    return sorted({m.split("/", 1)[0] for m in members if m.count("/") == 1 and m.endswith("/__init__.py")})
+
+
+def sibling_runpath(provider: Provider) -> str | None:
+    """Where a top-level extension module finds PROVIDER's libraries when the provider is installed
+    beside it (as pip installs both into one site-packages): no package of the consumer's can import
+    the provider before such a module (cffi's _cffi_backend, imported directly by generated modules)."""
+    return f"$ORIGIN/{provider.preload}/lib" if provider.preload else None
 
 
 def analyse(wheel: Wheel, index: ProviderIndex, policy: str = "") -> Needs:

@@ -88,6 +88,25 @@ def defined_symbol_type(path: Path, symbol: str) -> str | None:
     return None
 
 
+def exported_functions(path: Path) -> list[str]:
+    """The functions PATH defines and exports (global, default visibility), sorted by name."""
+    from elftools.elf.elffile import ELFFile
+
+    with path.open("rb") as f:
+        dynsym: Any = ELFFile(f).get_section_by_name(".dynsym")
+        return sorted(
+            {
+                sym.name
+                for sym in (dynsym.iter_symbols() if dynsym is not None else [])
+                if sym.name
+                and sym["st_shndx"] != "SHN_UNDEF"
+                and sym["st_info"]["bind"] == "STB_GLOBAL"
+                and sym["st_info"]["type"] in ("STT_FUNC", "STT_GNU_IFUNC")
+                and sym["st_other"]["visibility"] in ("STV_DEFAULT", "STV_PROTECTED")
+            }
+        )
+
+
 def has_symbol_versions(path: Path) -> bool:
     """Whether PATH defines symbol versions (a .gnu.version_d section)."""
     from elftools.elf.elffile import ELFFile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -103,12 +104,37 @@ def check_prebuilt(spec: ProviderSpec) -> None:
         raise UsageError(str(exc)) from None
 
 
+def resolve_requires(requires: tuple[str, ...]) -> tuple[str, ...]:
+    """Each --requires with its range: a bare name takes the one the installed provider declares."""
+    from packaging.requirements import Requirement
+
+    from .providers import installed_libwrap_provider
+
+    resolved = []
+    for item in requires:
+        requirement = Requirement(item)
+        if str(requirement.specifier):
+            resolved.append(str(requirement))
+            continue
+        try:
+            resolved.append(installed_libwrap_provider(requirement.name).provider.requirement)
+        except UsageError:
+            msg = (
+                f"--requires {item}: no provider {item} is installed here to take its version range from; "
+                f"install it, or write the range: --requires '{item}>=X.Y,<Z'"
+            )
+            raise UsageError(msg) from None
+    return tuple(resolved)
+
+
 def execute(args: argparse.Namespace) -> int:
     validate_name(args.name)
     check_target(args.name, args.output_dir, force=args.force)
     values = _options(args)
     _fill_missing(values, interactive=not args.no_input and sys.stdin.isatty())
     spec = ProviderSpec(name=args.name, **values).validate()
+    if spec.requires:
+        spec = dataclasses.replace(spec, requires=resolve_requires(spec.requires))
     if spec.build == "prebuilt":
         check_prebuilt(spec)
     _check_licenses(spec)

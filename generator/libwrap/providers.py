@@ -16,7 +16,14 @@ from .errors import UsageError
 from .versions import compatible_requirement
 from .wheelfile import read_wheel
 
-__all__ = ["PRELOADING_DISTRIBUTIONS", "Provider", "ProviderIndex", "provider_from_wheel"]
+__all__ = [
+    "PRELOADING_DISTRIBUTIONS",
+    "InstalledProvider",
+    "Provider",
+    "ProviderIndex",
+    "installed_libwrap_provider",
+    "provider_from_wheel",
+]
 
 # Distributions that load their own libraries when their top-level module is imported, and need an
 # exact pin because their C++ ABI changes with every release.
@@ -157,3 +164,40 @@ def _installed_provider(dist: metadata.Distribution, *, only_known_sonames: bool
     version = dist.version
     preload = PRELOADING_DISTRIBUTIONS.get(str(canonicalize_name(name)))
     return Provider(name, version, frozenset(sonames), _requirement(name, version), preload, f"installed {name}")
+
+
+@dataclasses.dataclass(frozen=True)
+class InstalledProvider:
+    """A libwrap provider installed in this Python: what another provider's build needs of it."""
+
+    provider: Provider
+    root: Path  # the package directory: include/, lib/, lib/pkgconfig/, lib/cmake/
+    pkgconfig: tuple[str, ...]  # its .pc modules, the main one first
+    cmake_package: str
+    requires: tuple[str, ...] = ()  # the providers it is built on
+
+
+def installed_libwrap_provider(name: str) -> InstalledProvider:
+    """The libwrap provider NAME installed in this Python, from its libwrap.json."""
+    import sys
+
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        dist = None
+    manifest = (
+        next((f for f in (dist.files or []) if f.name == "libwrap.json" and len(f.parts) == 2), None) if dist else None
+    )
+    if dist is None or manifest is None:
+        msg = (
+            f"the provider {name} is not installed in {sys.executable}; install it, or list it in the project's "
+            "build-system.requires (libwrap new --requires does)"
+        )
+        raise UsageError(msg)
+    path = Path(str(dist.locate_file(manifest)))
+    text = path.read_text(encoding="utf-8")
+    provider = _from_manifest(text, f"installed {name}")
+    data = json.loads(text)
+    pkgconfig = tuple(map(str, data.get("pkgconfig") or [provider.distribution]))
+    cmake_package = str(data.get("cmake_package") or provider.distribution)
+    return InstalledProvider(provider, path.parent, pkgconfig, cmake_package, tuple(map(str, data.get("requires", []))))

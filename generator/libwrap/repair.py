@@ -10,7 +10,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .consumer import add_provider_option, analyse, declared_distributions, top_package
+from .consumer import (
+    add_provider_option,
+    analyse,
+    declared_distributions,
+    sibling_runpath,
+    top_level_packages,
+    top_package,
+)
 from .errors import BuildError, UsageError
 from .preload import ensure_init_imports, loads_no_extension, package_files, render_distributor_init
 from .providers import Provider, ProviderIndex
@@ -95,20 +102,42 @@ def _add_preloads(wheel: Wheel, by_package: dict[str, list[Provider]]) -> list[s
     return written
 
 
+def _add_runpaths(wheel: Wheel, runpaths: dict[str, list[str]], tmp: Path) -> None:
+    """Give each top-level extension module a RUNPATH to its providers' lib/ as installed beside it.
+    Their packages import the providers first as usual; this covers a direct import of the module."""
+    patchelf = require_tool("patchelf", "add the RUNPATH of top-level extension modules")
+    for member, paths in runpaths.items():
+        path = tmp / "runpath" / member
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(wheel.members[member])
+        for runpath in dict.fromkeys(paths):
+            subprocess.run([patchelf, "--add-rpath", runpath, str(path)], check=True)
+        wheel.members[member] = path.read_bytes()
+
+
 def execute(args: argparse.Namespace) -> int:
     original = read_wheel(args.wheel)
     require_tool("patchelf", "let auditwheel rewrite the wheel's libraries")
     index = ProviderIndex(args.provider)
     needs = analyse(original, index)
     by_package: dict[str, list[Provider]] = {}
+    runpaths: dict[str, list[str]] = {}  # top-level extension module -> where its providers' libraries are
     for soname, provider in needs.provided.items():
         for member in needs.users[soname]:
             package = top_package(member)
+            packages = [package] if package else top_level_packages(original.members)
             if package is None:
-                msg = f"{member} is a top-level extension module: nothing can import {provider.distribution} before it; move it into a package"
-                raise UsageError(msg)
-            if provider not in by_package.setdefault(package, []):
-                by_package[package].append(provider)
+                runpath = sibling_runpath(provider)
+                if runpath is None:
+                    msg = (
+                        f"{member} is a top-level extension module and {provider.distribution} has no module to "
+                        "import first; move the extension into a package"
+                    )
+                    raise UsageError(msg)
+                runpaths.setdefault(member, []).append(runpath)
+            for name in packages:
+                if provider not in by_package.setdefault(name, []):
+                    by_package[name].append(provider)
     if args.wheel_dir.exists() and not args.wheel_dir.is_dir():
         msg = f"-w {args.wheel_dir} is a file; pass a directory"
         raise UsageError(msg)
@@ -122,6 +151,7 @@ def execute(args: argparse.Namespace) -> int:
                 repaired.add_requirement(provider.requirement)
                 added.append(provider.requirement)
         preloads = _add_preloads(repaired, by_package)
+        _add_runpaths(repaired, runpaths, Path(tmp))
         out = write_wheel(repaired, args.wheel_dir / repaired.path.name)
 
     print(f"libwrap repair: {args.wheel.name}")

@@ -25,6 +25,7 @@ from .versions import cmake_compatibility, compatible_requirement
 __all__ = [
     "ARCHIVES",
     "BUILDS",
+    "BUILD_REQUIRES",
     "INIT_RETURNS",
     "PUBLIC_API",
     "Option",
@@ -37,8 +38,12 @@ __all__ = [
     "validate_name",
 ]
 
-BUILDS = ("cmake", "autotools", "make", "prebuilt")
+BUILDS = ("cmake", "autotools", "meson", "make", "prebuilt")
+#: What each build mode needs from PyPI at build time, beyond scikit-build-core and libwrap.
+BUILD_REQUIRES = {"meson": ("meson>=1.1", "ninja>=1.11")}
 INIT_RETURNS = ("void", "int", "str")
+#: Any of these makes a source buildable with --build autotools (configure.ac through autoreconf).
+AUTOTOOLS_FILES = ("configure", "configure.ac", "configure.in")
 ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar", ".zip")
 
 #: What a provider package exports besides its init result (the template's __all__ and helpers).
@@ -103,6 +108,18 @@ def _relative_path(label: str, value: str) -> None:
         raise UsageError(msg)
 
 
+def _provider_requirement(label: str, value: str) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        requirement = Requirement(value)
+    except InvalidRequirement:
+        requirement = None
+    if requirement is None or requirement.extras or requirement.marker or requirement.url:
+        msg = f"{label} {value!r} is not a provider's name or name with a version range; write e.g. libxml2 or 'libxml2>=2.9,<3'"
+        raise UsageError(msg)
+
+
 def _each(check: Check) -> Check:
     def check_all(label: str, values: tuple[str, ...]) -> None:
         for value in values:
@@ -164,13 +181,15 @@ class ProviderSpec:
     )  # fmt: skip
     build: str = option(
         "cmake", "--build", choices=BUILDS,
-        help="the library's own CMake build, ./configure && make && make install, a plain Makefile "
+        help="the library's own CMake build, ./configure && make && make install (autoreconf first when the "
+        "source has only configure.ac), meson setup && meson install, a plain Makefile "
         "(make ARGS && make install PREFIX=...), or repackage a prefix as is",
     )  # fmt: skip
     init_symbol: str = option(
-        "", "--init-symbol", metavar="SYMBOL", ask="function _init calls at import (no arguments)",
+        "", "--init-symbol", metavar="SYMBOL",
         check=_pattern(_C_IDENTIFIER, "a C identifier; name a function the library exports"),
-        help="exported function (no arguments) that _init calls at import",
+        help="exported function (no arguments) that _init calls at import; default: call nothing, "
+        "only check that the copy loaded is the wheel's own (through any symbol the library exports)",
     )  # fmt: skip
     init_returns: str = option(
         "void", "--init-returns", choices=INIT_RETURNS,
@@ -190,6 +209,12 @@ class ProviderSpec:
         (), "--build-arg", "--cmake-arg", "--configure-arg", kind="list", metavar="ARG", check=_each(_text),
         help="an argument for the library's build, repeatable; write --build-arg=-DOPT=ON",
     )  # fmt: skip
+    no_default_build_args: bool = option(
+        False, "--no-default-build-args", kind="flag",
+        help="drop the arguments the build mode adds (cmake: -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON..., "
+        "GNU configure: --enable-shared --disable-static, meson: --buildtype=release -Ddefault_library=shared); "
+        "the build prints them",
+    )  # fmt: skip
     build_args_if_missing: tuple[tuple[str, str], ...] = option(
         (), kind="table", check=_table,
         help="a table: path in the source tree -> build arguments added when that path is absent",
@@ -198,6 +223,12 @@ class ProviderSpec:
         (), "--build-tool", kind="list", metavar="PROGRAM",
         check=_each(_pattern(_PROGRAM, "a program name; name an executable such as gfortran")),
         help="a program the library's build needs (e.g. gfortran), repeatable; checked before anything is fetched or built",
+    )  # fmt: skip
+    requires: tuple[str, ...] = option(
+        (), "--requires", kind="list", metavar="PROVIDER", check=_each(_provider_requirement),
+        help="another provider the library links to (libxslt: --requires libxml2), repeatable: built against it, "
+        "declared in Requires-Dist and build-system.requires, imported first; a bare name takes the range "
+        "the installed provider declares, or write one: 'libxml2>=2.9,<3'",
     )  # fmt: skip
     cmake_package: str = option(
         "", "--cmake-package", check=_name_check("CMake package name"),
@@ -247,8 +278,8 @@ class ProviderSpec:
         if not self.version:
             msg = "no library version; pass --version like 1.2.3"
             raise UsageError(msg)
-        if not self.init_symbol:
-            msg = "no init symbol; pass --init-symbol with a function the library exports"
+        if not self.init_symbol and self.init_returns != "void":
+            msg = f"--init-returns {self.init_returns} needs a function to call; pass --init-symbol too, or drop --init-returns"
             raise UsageError(msg)
         if keyword.iskeyword(self.init_result_name) or self.init_result_name.startswith("_"):
             msg = f"--init-result-name {self.init_result_name!r} is a keyword or private name; use e.g. 'config'"
@@ -262,6 +293,10 @@ class ProviderSpec:
                 "consumers; pass the first release that breaks the ABI, e.g. the next major version"
             )
             raise UsageError(msg)
+        for item in self.requires:
+            if canonicalize_name(required_name(item)) == canonicalize_name(self.name):
+                msg = f"--requires {item} names the provider itself; name the providers its library links to"
+                raise UsageError(msg)
         check_source(self.source, self.build)
         return self
 
@@ -284,12 +319,22 @@ class ProviderSpec:
             "pkgconfig_name": self.pkgconfig_name or self.name,
             "requirement": self.requirement,
             "version_info": tuple(Version(self.version).release),
-            "public_api": sorted((*PUBLIC_API, self.init_result_name)),
+            "public_api": sorted((*PUBLIC_API, *([self.init_result_name] if self.init_symbol else []))),
             "cmake_compatibility": cmake_compatibility(self.version, self.abi_upper),
+            "build_requires": list(BUILD_REQUIRES.get(self.build, ())),
+            "requires": list(self.requires),
+            "required_providers": [required_name(item) for item in self.requires],
             # the project runs libwrap.stage and libwrap's CMake functions at build time
             "libwrap_requirement": compatible_requirement("libwrap", Version(libwrap_version).base_version),
             "libwrap_version": libwrap_version,
         }
+
+
+def required_name(requirement: str) -> str:
+    """The provider's import (and distribution) name in a --requires value."""
+    from packaging.requirements import Requirement
+
+    return Requirement(requirement).name
 
 
 def check_source(source: str, build: str) -> None:
@@ -322,8 +367,13 @@ def check_source(source: str, build: str) -> None:
     ):
         msg = f"--source {source} has no Makefile; pick the --build that matches the source's build files"
         raise UsageError(msg)
-    if path.is_dir() and build == "autotools" and not (path / "configure").is_file():
-        msg = f"--source {source} has no configure script; run ./autogen.sh there first, or pick another --build"
+    if path.is_dir() and build == "autotools" and not any((path / n).is_file() for n in AUTOTOOLS_FILES):
+        msg = (
+            f"--source {source} has no configure script nor configure.ac; pick the --build that matches its build files"
+        )
+        raise UsageError(msg)
+    if path.is_dir() and build == "meson" and not (path / "meson.build").is_file():
+        msg = f"--source {source} has no meson.build; pick the --build that matches the source's build files"
         raise UsageError(msg)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-import re
+import os
 import shutil
 import subprocess
 import sys
@@ -24,11 +24,21 @@ from typing import Any
 
 from packaging.version import InvalidVersion
 
+from . import pcfiles
 from ._version import __version__
-from .elf import DynamicInfo, ElfFormatError, defined_symbol_type, has_symbol_versions, read_dynamic
+from .elf import (
+    DynamicInfo,
+    ElfFormatError,
+    defined_symbol_type,
+    exported_functions,
+    has_symbol_versions,
+    read_dynamic,
+)
 from .errors import LibwrapError
+from .pcfiles import PcFile
+from .providers import installed_libwrap_provider
 from .sources import tree_names
-from .tools import require_build_tool, require_tool
+from .tools import find_tool, require_build_tool, require_tool
 from .versions import release
 
 __all__ = [
@@ -148,8 +158,9 @@ def _host_machine() -> str | None:
     return info.machine if info else None
 
 
-def pick_primary(libraries: list[Library], init_symbol: str) -> Library:
-    """The library that ``_init`` links to: the one defining the init symbol as a function."""
+def pick_primary(libraries: list[Library], init_symbol: str, names: Sequence[str] = ()) -> Library:
+    """The library that ``_init`` links to first: the one defining the init symbol as a function or,
+    with no init symbol, the one whose ``-l`` name is one of NAMES (``libxslt`` -> ``xslt``), or the only one."""
     if sys.platform in ("darwin", "win32"):
         return libraries[0]  # the link step of _init checks the symbol there
     host = _host_machine()
@@ -157,6 +168,17 @@ def pick_primary(libraries: list[Library], init_symbol: str) -> Library:
         if host and lib.info and lib.info.machine != host:
             msg = f"{lib.path} is built for {lib.info.machine}, but this Python runs on {host}; build it for {host}"
             raise StageError(msg)
+    if not init_symbol:
+        wanted = {n.lower() for name in names if name for n in (name, name.removeprefix("lib"))}
+        named = [lib for lib in libraries if _link_name(lib.soname).lower() in wanted]
+        if len(named) == 1 or len(libraries) == 1:
+            return named[0] if len(named) == 1 else libraries[0]
+        sonames = ", ".join(lib.soname for lib in libraries)
+        msg = (
+            f"the install holds several libraries ({sonames}) and none is named like the provider; "
+            "name the main one with --link-name (its -l name) or --init-symbol (a function it exports)"
+        )
+        raise StageError(msg)
     for lib in libraries:
         kind = defined_symbol_type(lib.path, init_symbol)
         if kind in {"STT_FUNC", "STT_GNU_IFUNC"}:
@@ -164,23 +186,41 @@ def pick_primary(libraries: list[Library], init_symbol: str) -> Library:
         if kind is not None:
             msg = (
                 f"the init symbol {init_symbol!r} in {lib.path.name} is {kind}, not a function, and _init would "
-                "call it; pick an exported function that takes no arguments with --init-symbol"
+                "call it; pick an exported function that takes no arguments with --init-symbol, or pass none"
             )
             raise StageError(msg)
-    names = ", ".join(lib.path.name for lib in libraries)
+    names_ = ", ".join(lib.path.name for lib in libraries)
     msg = (
-        f"no library exports the init symbol {init_symbol!r} (searched {names}); "
-        "pick a function from `nm -D --defined-only` with --init-symbol"
+        f"no library exports the init symbol {init_symbol!r} (searched {names_}); "
+        "pick a function from `nm -D --defined-only` with --init-symbol, or pass none"
     )
     raise StageError(msg)
 
 
-def runtime_dependencies(libraries: list[Library]) -> list[Library]:
+def probe_symbol(library: Library, init_symbol: str) -> str:
+    """The symbol ``_init`` looks up to find the file the loader bound: the init symbol, else the
+    first function the library exports."""
+    if init_symbol:
+        return init_symbol
+    if sys.platform in ("darwin", "win32"):
+        msg = "on macOS and Windows _init needs a function to link to; pass --init-symbol"
+        raise StageError(msg)
+    functions = exported_functions(library.path)
+    if not functions:
+        msg = (
+            f"{library.path.name} exports no function, so no consumer could call it; build it with its symbols visible"
+        )
+        raise StageError(msg)
+    return functions[0]
+
+
+def runtime_dependencies(libraries: list[Library], provided: frozenset[str] = frozenset()) -> list[Library]:
     """What LIBRARIES need from the system that no manylinux policy allows (libgfortran, libquadmath...).
 
     They ship beside the library under their own SONAME, as ``auditwheel repair`` would graft them but
     without its hashed rename: the provider then provides them too, so a consumer needing the same
-    runtime (SciPy's Fortran code) reuses this copy instead of grafting another."""
+    runtime (SciPy's Fortran code) reuses this copy instead of grafting another. SONAMEs in PROVIDED
+    come from other providers (``--requires``) and are never copied."""
     if not sys.platform.startswith("linux"):
         return []
     from auditwheel.lddtree import ldd  # type: ignore[import-untyped]
@@ -190,13 +230,20 @@ def runtime_dependencies(libraries: list[Library]) -> list[Library]:
     staged = {lib.soname for lib in libraries}
     found: dict[str, Library] = {}
     for lib in libraries:
-        for soname, dep in ldd(lib.path).libraries.items():
-            if soname in staged or soname in found or allowed_by_policy(soname):
+        resolved = ldd(lib.path).libraries
+        # Walked by hand, not taken from ldd's flat list: what a provided or allowed library needs
+        # (a system libxml2's ICU) is that library's business, never this wheel's.
+        pending = list(lib.needed)
+        while pending:
+            soname = pending.pop(0)
+            if soname in staged or soname in found or soname in provided or allowed_by_policy(soname):
                 continue
-            if dep.realpath is None:
+            dep = resolved.get(soname)
+            if dep is None or dep.realpath is None:
                 print(f"libwrap: warning: {soname}, needed by {lib.path.name}, was not found", file=sys.stderr)
                 continue
             found[soname] = Library(path=Path(dep.realpath), soname=soname, info=read_dynamic(Path(dep.realpath)))
+            pending.extend(dep.needed)
     return sorted(found.values(), key=lambda lib: lib.soname)
 
 
@@ -238,54 +285,25 @@ def _copy_licenses(roots: list[Path], patterns: list[str], out: Path) -> list[st
     return sorted(copied)
 
 
-def _own_pc(prefix: Path, pkgconfig_name: str) -> Path | None:
+def primary_pc(pcs: Sequence[PcFile], pkgconfig_name: str) -> PcFile | None:
     """The library's own .pc file: NAME.pc, else the only one the install has."""
-    files = [p for d in ("lib/pkgconfig", "lib64/pkgconfig", "share/pkgconfig") for p in (prefix / d).glob("*.pc")]
-    chosen = [p for p in files if p.stem == pkgconfig_name] or (files if len(files) == 1 else [])
+    chosen = [pc for pc in pcs if pc.name == pkgconfig_name] or (list(pcs) if len(pcs) == 1 else [])
     return chosen[0] if chosen else None
 
 
-def _pc_version(prefix: Path, pkgconfig_name: str) -> tuple[str, str] | None:
-    """The Version: of the library's own .pc file, with its file name."""
-    path = _own_pc(prefix, pkgconfig_name)
-    if path is None:
-        return None
-    match = re.search(r"^Version:\s*(\S+)", path.read_text(encoding="utf-8", errors="replace"), re.MULTILINE)
-    return (match.group(1), path.name) if match else None
-
-
-# Variables the provider's .pc defines itself (relative to ${pcfiledir}), never copied from the build's.
-_OWN_PC_VARIABLES = frozenset({"prefix", "exec_prefix", "libdir", "includedir", "sharedlibdir", "pcfiledir"})
-_PC_VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)=(.*)$")
-
-
-def pc_variables(prefix: Path, pkgconfig_name: str) -> list[tuple[str, str]]:
-    """The library's own .pc variables that build scripts read (OpenBLAS's ``openblas_config``, which
-    NumPy's show_config reports), minus the paths: those would point into the build machine."""
-    path = _own_pc(prefix, pkgconfig_name)
-    if path is None:
-        return []
-    found = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        match = _PC_VARIABLE.match(line.strip())
-        if match and match[1] not in _OWN_PC_VARIABLES and str(prefix) not in match[2]:
-            found.append((match[1], match[2].strip()))
-    return found
-
-
-def check_version(prefix: Path, version: str, pkgconfig_name: str) -> None:
+def check_version(pcs: Sequence[PcFile], version: str, pkgconfig_name: str) -> None:
     """Stop when the library built says it is another release than the wheel claims."""
-    found = _pc_version(prefix, pkgconfig_name)
-    if found is None:
+    pc = primary_pc(pcs, pkgconfig_name)
+    text = pc.version if pc else ""
+    if not pc or not text:
         return
-    text, pc = found
     try:
         same = release(text) == release(version)
     except InvalidVersion:
         return  # not a PEP 440 version: nothing to compare it with
     if not same:
         msg = (
-            f"the library's {pc} says version {text}, but the provider claims {version}; "
+            f"the library's {pc.name}.pc says version {text}, but the provider claims {version}; "
             f"regenerate the project with libwrap new --version {text}, or build the release it was made for"
         )
         raise StageError(msg)
@@ -299,24 +317,6 @@ def _link_name(filename: str) -> str:
     return stem.rstrip("0123456789.") if filename.endswith(".dylib") else stem
 
 
-def _pkgconfig_text(
-    package: str, name: str, version: str, library: str, link_name: str, variables: Sequence[tuple[str, str]] = ()
-) -> str:
-    kept = "".join(f"{key}={value}\n" for key, value in variables)
-    return (
-        f"# Relocatable: every path is relative to this file, wherever the {package} wheel is installed.\n"
-        "prefix=${pcfiledir}/../..\n"
-        "libdir=${prefix}/lib\n"
-        "includedir=${prefix}/include\n" + (f"# from the library's own .pc file\n{kept}" if kept else "") + "\n"
-        f"Name: {name}\n"
-        f"Description: {library} from the {package} Python package (import {package} before loading code linked to it)\n"
-        f"URL: https://pypi.org/project/{package}/\n"
-        f"Version: {version}\n"
-        f"Libs: -L${{libdir}} -l{link_name}\n"
-        "Cflags: -I${includedir}\n"
-    )
-
-
 @dataclass(frozen=True)
 class Options:
     """What ``libwrap_stage_library`` passes on; the command line of ``python -m libwrap.stage stage``
@@ -327,11 +327,15 @@ class Options:
     package: str = field(metadata={"help": "the provider's import and distribution name"})
     version: str = field(metadata={"help": "the provider's version"})
     requirement: str = field(metadata={"help": "what consumers declare"})
-    init_symbol: str = field(metadata={"help": "function _init calls at import"})
     pkgconfig_name: str = field(metadata={"help": "name of the .pc file"})
+    init_symbol: str = field(default="", metadata={"help": "function _init calls at import (default: none)"})
     soname: str = field(default="", metadata={"help": "rename the library's SONAME to this"})
     link_name: str = field(default="", metadata={"help": "what follows -l (default: from the SONAME)"})
     include_subdir: str = field(default="", metadata={"help": "take headers from include/<this>"})
+    cmake_package: str = field(default="", metadata={"help": "the provider's CMake package (default: package)"})
+    requires: tuple[str, ...] = field(
+        default=(), metadata={"help": "a provider the library links to (installed here), repeatable"}
+    )
     source_dir: Path | None = field(default=None, metadata={"help": "source tree to take licence files from"})
     license: tuple[str, ...] = field(default=(), metadata={"help": "licence file glob, repeatable"})
     no_license_files: bool = field(default=False, metadata={"help": "ship no licence file"})
@@ -380,10 +384,22 @@ def stage(options: Options) -> dict[str, str]:
     from .providers import Provider
 
     o = options
+    requires = [installed_libwrap_provider(name) for name in o.requires]
+    provided = frozenset(soname for dep in requires for soname in dep.provider.sonames)
     libraries = find_libraries(o.prefix)
-    primary = pick_primary(libraries, o.init_symbol)
-    check_version(o.prefix, o.version, o.pkgconfig_name)
-    bundled = runtime_dependencies(libraries)
+    vendored = [lib.soname for lib in libraries if lib.soname in provided]
+    if vendored:
+        msg = (
+            f"the install holds {', '.join(vendored)}, which the required providers ship; "
+            "build against them instead (their .pc files are on PKG_CONFIG_PATH during the build)"
+        )
+        raise StageError(msg)
+    primary = pick_primary(libraries, o.init_symbol, (o.link_name, o.package, o.pkgconfig_name))
+    probe = probe_symbol(primary, o.init_symbol)
+    own = [lib.soname for lib in libraries]
+    pcs = pcfiles.installed(o.prefix)
+    check_version(pcs, o.version, o.pkgconfig_name)
+    bundled = runtime_dependencies(libraries, provided)
     for lib in bundled:
         print(
             f"libwrap: shipping {lib.soname} ({lib.path}) beside the library: no manylinux policy allows it",
@@ -440,24 +456,44 @@ def stage(options: Options) -> dict[str, str]:
             import_library = str(lib_out / implib.name)
             shutil.copyfile(implib, import_library)
             link_files.append(import_library)
-    elif sys.platform != "darwin" and primary_name != f"lib{link_name}.so":
+    elif sys.platform != "darwin":
         # Wheels cannot hold the lib<name>.so symlink; for -l<name> the linker also tries lib<name>.a and
         # reads a non-archive there as a linker script. Named .a, not .so, so that tools which open
-        # every *.so in a wheel as ELF (abi3audit) do not trip on it.
-        script = o.out / "link" / f"lib{link_name}.a"
-        script.parent.mkdir()
-        script.write_text(f"INPUT({primary_name})\n", encoding="utf-8")
-        link_files.append(str(script))
+        # every *.so in a wheel as ELF (abi3audit) do not trip on it. One per library the build installed,
+        # under its upstream -l name too, which the library's own .pc files use.
+        scripts: dict[str, str] = {}
+        for soname in own:
+            names = [link_name, _link_name(soname)] if soname == primary.soname else [_link_name(soname)]
+            for name in names:
+                if f"lib{name}.so" != staged[soname]:
+                    scripts.setdefault(name, staged[soname])
+        (o.out / "link").mkdir()
+        for name, target in scripts.items():
+            script = o.out / "link" / f"lib{name}.a"
+            script.write_text(f"INPUT({target})\n", encoding="utf-8")
+            link_files.append(str(script))
 
     sonames = sorted(staged.values())
     metadata = o.out / "metadata"
     metadata.mkdir()
-    (metadata / f"{o.pkgconfig_name}.pc").write_text(
-        _pkgconfig_text(
-            o.package, o.pkgconfig_name, o.version, primary_name, link_name, pc_variables(o.prefix, o.pkgconfig_name)
-        ),
-        encoding="utf-8",
-    )
+    # Every .pc the library installed, relocatable; the main one under the provider's pkg-config name.
+    pc_out = o.out / "pkgconfig"
+    pc_out.mkdir()
+    main_pc = primary_pc(pcs, o.pkgconfig_name)
+    dep_modules = [dep.pkgconfig[0] for dep in requires]
+    for pc in pcs:
+        extra = dep_modules if pc is main_pc else []
+        text = pcfiles.relocate(pc, o.package, o.prefix, o.include_subdir, extra, [dep.root for dep in requires])
+        # the main one also under the provider's name, and every one under its upstream name (pixman-1)
+        for name in {pc.name, o.pkgconfig_name} if pc is main_pc else {pc.name}:
+            (pc_out / f"{name}.pc").write_text(text, encoding="utf-8")
+    if main_pc is None:
+        (pc_out / f"{o.pkgconfig_name}.pc").write_text(
+            pcfiles.generated(o.package, o.pkgconfig_name, o.version, primary_name, link_name, dep_modules),
+            encoding="utf-8",
+        )
+    pkgconfig = sorted(p.stem for p in pc_out.glob("*.pc"))
+    pkgconfig.remove(o.pkgconfig_name)
     manifest = {
         "schema": 1,
         "name": o.package,
@@ -468,6 +504,10 @@ def stage(options: Options) -> dict[str, str]:
         "sonames": sonames,
         "versioned_symbols": sys.platform not in ("darwin", "win32") and has_symbol_versions(lib_out / primary_name),
         "link_name": link_name,
+        # for providers built on this one (libwrap new --requires): the main module first
+        "pkgconfig": [o.pkgconfig_name, *pkgconfig],
+        "cmake_package": o.cmake_package or o.package,
+        "requires": [dep.provider.distribution for dep in requires],
     }
     (metadata / "libwrap.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     provider = Provider(o.package, o.version, frozenset(sonames), o.requirement, o.package, "libwrap build")
@@ -479,6 +519,11 @@ def stage(options: Options) -> dict[str, str]:
         "PRIMARY_SONAME": primary_name,
         "LINK_FILES": ";".join(link_files),
         "IMPORT_LIBRARY": import_library,
+        # _init links to every library the build installed, so that importing the provider loads each
+        "OTHER_FILES": ";".join(str(lib_out / staged[soname]) for soname in own if soname != primary.soname),
+        "PROBE_SYMBOL": probe,
+        # find_dependency() in the CMake config, one per required provider
+        "REQUIRED_CMAKE_PACKAGES": ";".join(dep.cmake_package for dep in requires),
     }
     lines = [f"set({key} [==[{value}]==])" for key, value in info.items()]
     (o.out / "stage.cmake").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -499,6 +544,40 @@ def preflight(build_tools: Sequence[str] = ()) -> None:
         raise StageError(msg) from None
 
 
+def build_env(providers: Sequence[str], environ: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for building a library against PROVIDERS (installed here): their .pc files for
+    pkg-config (meson, autoconf's PKG_CHECK_MODULES), headers and libraries for plain compiler and
+    linker runs, prefixes for CMake's find_package. Values the user set are kept, after ours."""
+    environ = dict(os.environ if environ is None else environ)
+    # with the providers those are built on: the linker resolves libxml2's own DT_NEEDED libz too
+    found: dict[str, Path] = {}
+    pending = list(providers)
+    while pending:
+        name = pending.pop(0)
+        if name not in found:
+            dep = installed_libwrap_provider(name)
+            found[name] = dep.root
+            pending.extend(dep.requires)
+    roots = list(found.values())
+
+    def joined(key: str, values: list[str], sep: str) -> str:
+        return sep.join([*values, *([environ[key]] if environ.get(key) else [])])
+
+    env = {
+        "PKG_CONFIG_PATH": joined("PKG_CONFIG_PATH", [str(r / "lib" / "pkgconfig") for r in roots], os.pathsep),
+        "CPPFLAGS": joined("CPPFLAGS", [f"-I{r / 'include'}" for r in roots], " "),
+        # -rpath-link: executables the build links (xsltproc) resolve the provider's DT_NEEDED there
+        "LDFLAGS": joined(
+            "LDFLAGS", [f for r in roots for f in (f"-L{r / 'lib'}", f"-Wl,-rpath-link,{r / 'lib'}")], " "
+        ),
+        "CMAKE_PREFIX_PATH": joined("CMAKE_PREFIX_PATH", [str(r) for r in roots], os.pathsep),
+    }
+    pkg_config = environ.get("PKG_CONFIG") or find_tool("pkg-config") or find_tool("pkgconf")
+    if pkg_config:
+        env["PKG_CONFIG"] = pkg_config
+    return env
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m libwrap.stage", description=__doc__.splitlines()[0], allow_abbrev=False
@@ -506,11 +585,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     steps = parser.add_subparsers(dest="step", required=True)
     check = steps.add_parser("preflight", help="check the tools the build and staging need, before the long build")
     check.add_argument("--tool", action="append", default=[], help="a program the library's build needs, repeatable")
+    env = steps.add_parser("build-env", help="write the environment for building against other providers")
+    env.add_argument("--provider", action="append", default=[], help="an installed provider, repeatable")
+    env.add_argument("--out", type=Path, required=True, help="CMake file setting LIBWRAP_REQUIRED_ENV")
     _add_arguments(steps.add_parser("stage", help="stage an installed library into a directory", allow_abbrev=False))
     args = parser.parse_args(argv)
     try:
         if args.step == "preflight":
             preflight(args.tool)
+            return 0
+        if args.step == "build-env":
+            items = " ".join(f"[==[{key}={value}]==]" for key, value in build_env(args.provider).items())
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(f"set(LIBWRAP_REQUIRED_ENV {items})\n", encoding="utf-8")
             return 0
         values = {item.name: getattr(args, item.name) for item in fields(Options)}
         stage(Options(**{**values, "license": tuple(p for p in values["license"] if p)}))

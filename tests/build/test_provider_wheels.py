@@ -91,10 +91,18 @@ def elf_in_wheel(wheel: Path, member: str) -> DynamicInfo:
 
 
 def check_provider_wheel(
-    wheel: Path, *, name: str, version: str, soname: str, link: str, licenses: list[str], headers: list[str]
+    wheel: Path,
+    *,
+    name: str,
+    version: str,
+    soname: str,
+    link: str,
+    licenses: list[str],
+    headers: list[str],
+    extra: frozenset[str] = frozenset(),
 ) -> None:
     assert re.fullmatch(rf"{name}-{re.escape(version)}-cp39-abi3-linux_[a-z0-9_]+\.whl", wheel.name)
-    assert wheel_names(wheel) == wheel_files(name, version, soname, link, licenses, headers)
+    assert wheel_names(wheel) == wheel_files(name, version, soname, link, licenses, headers) | extra
     assert_hygienic(wheel)
 
     init = elf_in_wheel(wheel, f"{name}/_init.abi3.so")
@@ -266,7 +274,13 @@ def test_source_without_licence_stops_the_build(wrapdemo_provider: Provider, tmp
 def test_soname_rename(tmp_path: Path) -> None:
     spec = ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), soname="libwrapdemo_lw.so.1", **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec)
-    check_provider_wheel(wheel, **{**WRAPDEMO_WHEEL, "soname": "libwrapdemo_lw.so.1", "link": "wrapdemo_lw"})
+    # -lwrapdemo (what the library's own .pc and build scripts say) keeps working: a second linker script
+    extra = frozenset({"wrapdemo/lib/libwrapdemo.a"})
+    check_provider_wheel(
+        wheel, **{**WRAPDEMO_WHEEL, "soname": "libwrapdemo_lw.so.1", "link": "wrapdemo_lw"}, extra=extra
+    )
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("wrapdemo/lib/libwrapdemo.a") == b"INPUT(libwrapdemo_lw.so.1)\n"
 
 
 def test_missing_init_symbol_fails_the_build(tmp_path: Path) -> None:

@@ -11,17 +11,15 @@ the same projects and skip the builds, and LIBWRAP_NUMPY_SDIST a local numpy sdi
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from libwrap.cli import main as libwrap_main
 
-from ..helpers import ROOT, pip_wheel, run
+from ..helpers import ROOT, pip_wheel, run, shared_build
 
 __all__ = [
     "FULL_SOURCE",
@@ -54,22 +52,6 @@ def _source(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"no OpenBLAS source at {path} (../shared/sources)")
     return path
-
-
-def shared_build(factory: pytest.TempPathFactory, key: str, build: Callable[[Path], Path]) -> Path:
-    """BUILD(directory) once per run under KEY, whichever worker asks first; returns what it returned."""
-    base = factory.getbasetemp()
-    # xdist gives each worker basetemp/popen-gwN: their parent is the run's own directory
-    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-builds"
-    root.mkdir(exist_ok=True)
-    with (root / f"{key}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = root / f"{key}.done"
-        if done.exists():
-            return Path(done.read_text(encoding="utf-8"))
-        result = build(root / key)
-        done.write_text(str(result), encoding="utf-8")
-        return result
 
 
 def openblas_wheel_build(factory: pytest.TempPathFactory) -> Path:

@@ -24,6 +24,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SOURCES = {
     "cmake": FIXTURES / "wrapdemo",
     "autotools": FIXTURES / "autodemo",
+    "meson": FIXTURES / "mesondemo",
     "make": FIXTURES / "makedemo",
     "prebuilt": FIXTURES / "wrapdemo",
 }
@@ -70,12 +71,26 @@ def test_every_option_set_renders_cleanly(tmp_path: Path, build: str, returns: s
     assert '  SONAME "libdemo.so.7"' in cmake
     assert 'set(LIBWRAP_BUILD_ARGS "-DA=1;-DB=2" CACHE' in cmake
     assert ("SOURCE_DIR" in cmake.split("libwrap_stage_library")[1]) is (build != "prebuilt")
+    assert '  INIT_SYMBOL "demo_init"' in cmake
     declaration = {
-        "void": "extern void demo_init(void);",
-        "int": "extern int demo_init(void);",
-        "str": "extern const char *demo_init(void);",
+        "void": "extern void LIBWRAP_PROBE(void);",
+        "int": "extern int LIBWRAP_PROBE(void);",
+        "str": "extern const char *LIBWRAP_PROBE(void);",
     }
     assert declaration[returns] in (project / "src/demo/_init.c").read_text(encoding="utf-8")
+
+
+def test_without_init_symbol_nothing_is_called(tmp_path: Path) -> None:
+    project = render(tmp_path, init_symbol="")
+    assert "INIT_SYMBOL" not in (project / "CMakeLists.txt").read_text(encoding="utf-8")
+    init_c = (project / "src/demo/_init.c").read_text(encoding="utf-8")
+    assert "init()" not in init_c
+    assert "init_result = Py_None" in init_c
+    init_py = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
+    assert "_init.init_result" not in init_py
+    assert '"init_result"' not in init_py
+    smoke = (project / "tests/smoke/smoke.c").read_text(encoding="utf-8")
+    assert "extern" not in smoke
 
 
 def test_pyproject_declares_abi3_and_entry_points(tmp_path: Path) -> None:
@@ -181,3 +196,23 @@ def test_rendered_python_passes_ruff_and_mypy(tmp_path: Path) -> None:
     mypy += ["src/demo", "tests"]
     proc = subprocess.run(mypy, cwd=project, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_a_provider_built_on_another_declares_and_imports_it(tmp_path: Path) -> None:
+    """libxslt on libxml2: Requires-Dist and build-system.requires carry the range, the build gets the
+    provider's name, and `import libxslt` imports libxml2 before its own _init."""
+    project = render(tmp_path, name="demo", requires=("libxml2>=2.9.14,<3",))
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert data["project"]["dependencies"] == ["libxml2>=2.9.14,<3"]
+    assert "libxml2>=2.9.14,<3" in data["build-system"]["requires"]
+    cmake = (project / "CMakeLists.txt").read_text(encoding="utf-8")
+    assert cmake.count('REQUIRES "libxml2"') == 2  # built against it, and staged knowing it
+    init_py = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
+    assert init_py.index("import libxml2 as _required_1") < init_py.index("from . import _init")
+
+
+def test_meson_build_requires_meson_and_ninja(tmp_path: Path) -> None:
+    project = render(tmp_path, build="meson")
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert {"meson>=1.1", "ninja>=1.11"} <= set(data["build-system"]["requires"])
+    assert "dependencies" not in data["project"]

@@ -79,7 +79,11 @@ BAD_CASES = [
         "PEP 440",
     ),
     ("no-source", ["demo", "--version", "1", "--init-symbol", "f", "--no-input"], "--source is required"),
-    ("no-symbol", ["demo", "--source", WRAPDEMO, "--version", "1", "--no-input"], "--init-symbol is required"),
+    (
+        "returns-without-symbol",
+        ["demo", "--source", WRAPDEMO, "--version", "1", "--init-returns", "int", "--no-input"],
+        "needs a function to call",
+    ),
     ("unknown-preset", ["demo", "--preset", "nope", *OK], "unknown preset"),
     (
         "empty-prefix",
@@ -91,7 +95,8 @@ BAD_CASES = [
         ["demo", "--source", "src", "--version", "1", "--init-symbol", "f", "--no-input"],
         "no CMakeLists.txt",
     ),
-    ("no-configure", ["demo", "--build", "autotools", *OK], "no configure script"),
+    ("no-configure", ["demo", "--build", "autotools", *OK], "no configure script nor configure.ac"),
+    ("no-meson-build", ["demo", "--build", "meson", *OK], "no meson.build"),
     (
         "not-archive",
         ["demo", "--source", "notes.txt", "--version", "1", "--init-symbol", "f", "--no-input"],

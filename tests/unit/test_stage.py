@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from libwrap import stage
+from libwrap import pcfiles, stage
 from libwrap.elf import read_dynamic
 from libwrap.errors import LibwrapError
 
@@ -160,13 +161,13 @@ def test_version_of_the_built_library_must_match(tmp_path: Path, pc_version: str
     pc.parent.mkdir(parents=True)
     pc.write_text(f"Name: openblas\nVersion: {pc_version}\n", encoding="utf-8")
     if ok:
-        stage.check_version(tmp_path, "0.3.28", "openblas")
+        stage.check_version(pcfiles.installed(tmp_path), "0.3.28", "openblas")
     else:
         with pytest.raises(
             stage.StageError,
             match=r"openblas.pc says version 0.3.29, but the provider claims 0.3.28; .*--version 0.3.29",
         ):
-            stage.check_version(tmp_path, "0.3.28", "openblas")
+            stage.check_version(pcfiles.installed(tmp_path), "0.3.28", "openblas")
 
 
 @needs_cc
@@ -222,21 +223,47 @@ def test_missing_build_tool_stops_before_the_build(monkeypatch: pytest.MonkeyPat
     assert stage.main(["preflight", "--tool", "no-such-compiler"]) == 1
 
 
-def test_pc_variables_carry_over_without_build_paths(tmp_path: Path) -> None:
-    """NumPy's show_config reads OpenBLAS's `openblas_config` from the .pc: kept; build paths are not."""
+def test_installed_pc_files_are_relocated_keeping_their_own_fields(tmp_path: Path) -> None:
+    """NumPy's show_config reads OpenBLAS's `openblas_config`: kept, like every field; build paths become
+    relative to ${pcfiledir}, and include/openblas (shipped as include/) loses its subdirectory."""
     pc = tmp_path / "lib" / "pkgconfig" / "openblas.pc"
     pc.parent.mkdir(parents=True)
     pc.write_text(
-        f"libdir={tmp_path}/lib\nlibsuffix=\nincludedir={tmp_path}/include/openblas\n\n"
-        "openblas_config=USE_64BITINT= NO_LAPACK= HASWELL MAX_THREADS=64 \n"
-        f"cmakedir={tmp_path}/lib/cmake\nName: OpenBLAS\nVersion: 0.3.31\nLibs: -L${{libdir}} -lopenblas\n",
+        f"libdir={tmp_path}/lib\nlibsuffix=\nincludedir={tmp_path}/include/openblas\nversion=0.3.31\n"
+        "openblas_config=USE_64BITINT= HASWELL MAX_THREADS=64 \n"
+        "Name: OpenBLAS\nDescription: BLAS\nVersion: ${version}\nLibs: -L${libdir} -lopenblas${libsuffix}\nCflags: -I${includedir}\n",
         encoding="utf-8",
     )
-    assert stage.pc_variables(tmp_path, "openblas") == [
-        ("libsuffix", ""),
-        ("openblas_config", "USE_64BITINT= NO_LAPACK= HASWELL MAX_THREADS=64"),
-    ]
-    assert stage.pc_variables(tmp_path, "other") == stage.pc_variables(tmp_path, "openblas")  # the only .pc
-    text = stage._pkgconfig_text("openblas", "openblas", "0.3.31", "libopenblas.so.0", "openblas", [("a", "b")])
-    assert "\na=b\n" in text
+    (found,) = pcfiles.installed(tmp_path)
+    assert (found.name, found.version) == ("openblas", "0.3.31")
+    text = pcfiles.relocate(found, "openblas", tmp_path, "openblas")
+    assert str(tmp_path) not in text
+    assert "prefix=${pcfiledir}/../..\n" in text
+    assert "libdir=${prefix}/lib\n" in text
+    assert "includedir=${prefix}/include\n" in text
+    assert "openblas_config=USE_64BITINT= HASWELL MAX_THREADS=64" in text
+    pkg_config = shutil.which("pkg-config")
+    if pkg_config:  # evaluated where the file is, as a consumer's build would
+        where = tmp_path / "wheel" / "openblas" / "lib" / "pkgconfig"
+        where.mkdir(parents=True)
+        (where / "openblas.pc").write_text(text, encoding="utf-8")
+        env = {**os.environ, "PKG_CONFIG_PATH": str(where)}
+        flags = subprocess.run(
+            [pkg_config, "--cflags", "--libs", "openblas"], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert flags == [f"-I{where}/../../include", f"-L{where}/../../lib", "-lopenblas"]
+
+
+def test_required_modules_are_added_once(tmp_path: Path) -> None:
+    """libxslt's .pc already says Requires: libxml-2.0; libxml2's, which says nothing of zlib, gets it as
+    Requires.private (compiler flags flow, consumers do not link it); a generated one as Requires."""
+    xslt = pcfiles.PcFile("libxslt", "Name: libxslt\nRequires: libxml-2.0 >= 2.9\nLibs: -lxslt\n")
+    assert xslt.requires() == ["libxml-2.0"]
+    assert pcfiles.relocate(xslt, "libxslt", tmp_path, requires=["libxml-2.0"]).count("libxml-2.0") == 1
+    bare = pcfiles.PcFile("foo", "Name: foo\nRequires:\nLibs: -lfoo\n")
+    assert "Requires.private: libxml-2.0\n" in pcfiles.relocate(bare, "foo", tmp_path, requires=["libxml-2.0"])
+    exslt = pcfiles.PcFile("libexslt", "Requires: libxml-2.0, libxslt\nRequires.private: zlib >= 1\n")
+    assert exslt.requires() == ["libxml-2.0", "libxslt", "zlib"]
+    text = pcfiles.generated("foo", "foo", "1.0", "libfoo.so.1", "foo", ["libxml-2.0"])
+    assert "Requires: libxml-2.0\n" in text
     assert "prefix=${pcfiledir}/../..\n" in text

@@ -17,13 +17,19 @@ if sys.platform == "win32":
     # Windows finds an extension's DLLs only in directories registered like this.
     _DLL_DIRECTORY = os.add_dll_directory(_LIB_DIR)
 
+{%- for provider in cookiecutter.required_providers %}
+# The library needs {{ provider }}'s: loaded first, so the loader binds ours to that copy.
+import {{ provider }} as _required_{{ loop.index }}  # noqa: E402, F401
+{%- endfor %}
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = {{ cookiecutter.version | py }}
 #: The release numbers of ``__version__``, e.g. for build scripts that compare versions.
 version_info = {{ cookiecutter.version_info | py }}
+{%- if cookiecutter.init_symbol %}
 #: What {{ cookiecutter.init_symbol }}() returned when the library was loaded.
 {{ cookiecutter.init_result_name }} = _init.init_result
+{%- endif %}
 
 __all__ = [
     "__version__",

@@ -1,6 +1,9 @@
 /* Importing {{ cookiecutter.name }}._init makes the dynamic loader load the wrapped library through
  * DT_NEEDED + RUNPATH, by its SONAME and RTLD_LOCAL: every extension loaded later that needs the
- * same SONAME then reuses this copy. Calling {{ cookiecutter.init_symbol }} proves the library works. */
+ * same SONAME then reuses this copy.
+{%- if cookiecutter.init_symbol %} Calling {{ cookiecutter.init_symbol }} proves the library works.{% endif %}
+ * LIBWRAP_PROBE (set by the build: the init symbol, else a function the library exports) finds the
+ * file the loader actually bound. */
 #define Py_LIMITED_API 0x03090000
 #define PY_SSIZE_T_CLEAN
 #ifndef _GNU_SOURCE
@@ -19,36 +22,39 @@
 #include <link.h>
 #endif
 
-{% set rtype = {"str": "const char *", "int": "int ", "void": "void "}[cookiecutter.init_returns] -%}
-typedef {{ rtype }}(*init_function)(void);
-
+#define LIBWRAP_STRING(x) #x
+#define LIBWRAP_NAME(x) LIBWRAP_STRING(x)
+{% set rtype = {"str": "const char *", "int": "int ", "void": "void "}[cookiecutter.init_returns] %}
 #if defined(__linux__)
 /* No direct reference to the library's symbols: were _init linked to a versioned symbol while the
  * process holds an unversioned copy under our SONAME, glibc would abort loading this very module.
  * Looking the symbol up in the copy our DT_NEEDED was bound to lets __init__.py refuse it instead. */
-static init_function find_init(void) {
+static void *find_probe(void) {
     void *handle = dlopen(LIBWRAP_SONAME, RTLD_NOW | RTLD_NOLOAD);
     if (handle == NULL) {
         PyErr_Format(PyExc_ImportError, "%s is not loaded (%s); reinstall {{ cookiecutter.name }}", LIBWRAP_SONAME, dlerror());
         return NULL;
     }
-    void *symbol = dlsym(handle, {{ cookiecutter.init_symbol | c_string }});
+    void *symbol = dlsym(handle, LIBWRAP_NAME(LIBWRAP_PROBE));
     dlclose(handle); /* drops only the reference RTLD_NOLOAD added */
     if (symbol == NULL) {
-        PyErr_Format(PyExc_ImportError, "the loaded %s has no {{ cookiecutter.init_symbol }}; reinstall {{ cookiecutter.name }}", LIBWRAP_SONAME);
-        return NULL;
+        PyErr_Format(PyExc_ImportError, "the loaded %s has no %s; reinstall {{ cookiecutter.name }}", LIBWRAP_SONAME,
+                     LIBWRAP_NAME(LIBWRAP_PROBE));
     }
-    init_function function;
-    memcpy(&function, &symbol, sizeof function); /* object to function pointer, as POSIX allows */
-    return function;
+    return symbol;
 }
 #else
 /* Windows and macOS have no symbol versions to trip over: a plain import. */
 #ifdef _WIN32
 __declspec(dllimport) /* the real address, not this module's thunk */
 #endif
-extern {{ rtype }}{{ cookiecutter.init_symbol }}(void);
-static init_function find_init(void) { return &{{ cookiecutter.init_symbol }}; }
+extern {{ rtype }}LIBWRAP_PROBE(void);
+static void *find_probe(void) {
+    {{ rtype }}(*function)(void) = &LIBWRAP_PROBE;
+    void *address;
+    memcpy(&address, &function, sizeof address); /* function to object pointer, as POSIX allows */
+    return address;
+}
 #endif
 
 /* The file the process actually resolved the library from: a copy loaded earlier under the same
@@ -130,26 +136,30 @@ static struct PyModuleDef module_def = {
 };
 
 PyMODINIT_FUNC PyInit__init(void) {
-    init_function init = find_init();
-    if (init == NULL) {
+    void *address = find_probe();
+    if (address == NULL) {
         return NULL;
     }
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) {
         return NULL;
     }
-    void *address;
-    memcpy(&address, &init, sizeof address);
-{%- if cookiecutter.init_returns == "str" %}
+{%- if cookiecutter.init_symbol %}
+    {{ rtype }}(*init)(void);
+    memcpy(&init, &address, sizeof init); /* object to function pointer, as POSIX allows */
+{%- endif %}
+{%- if cookiecutter.init_symbol and cookiecutter.init_returns == "str" %}
     const char *result = init();
     PyObject *init_result = result ? PyUnicode_DecodeUTF8(result, (Py_ssize_t)strlen(result), "replace") : Py_None;
     if (result == NULL) {
         Py_INCREF(Py_None);
     }
-{%- elif cookiecutter.init_returns == "int" %}
+{%- elif cookiecutter.init_symbol and cookiecutter.init_returns == "int" %}
     PyObject *init_result = PyLong_FromLong((long)init());
 {%- else %}
+{%- if cookiecutter.init_symbol %}
     init();
+{%- endif %}
     PyObject *init_result = Py_None;
     Py_INCREF(Py_None);
 {%- endif %}

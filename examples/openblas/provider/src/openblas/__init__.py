@@ -16,7 +16,6 @@ _LIB_DIR = os.path.join(_HERE, "lib")
 if sys.platform == "win32":
     # Windows finds an extension's DLLs only in directories registered like this.
     _DLL_DIRECTORY = os.add_dll_directory(_LIB_DIR)
-
 from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = "0.3.31"

@@ -1,0 +1,138 @@
+"""pkg-config files in a provider wheel: every ``.pc`` the library installed, made relocatable.
+
+Each file keeps what its library wrote (``Requires: libxml-2.0``, OpenBLAS's ``openblas_config``,
+``Cflags: -I${includedir}/libxml2``...); only the paths change, to ones relative to ``${pcfiledir}``,
+so the file stays valid wherever the wheel is installed. A library that installs none gets one
+written from what the build knows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["PC_DIRS", "PcFile", "generated", "installed", "relocate"]
+
+#: Where installs put .pc files, relative to the prefix.
+PC_DIRS = ("lib/pkgconfig", "lib64/pkgconfig", "share/pkgconfig")
+_VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)\s*=(.*)$")
+_FIELD = re.compile(r"^([A-Za-z.]+)\s*:(.*)$")
+HEADER = "# Relocatable: every path is relative to this file, wherever the {package} wheel is installed.\n"
+
+
+@dataclass(frozen=True)
+class PcFile:
+    """One installed .pc file: its module name (the file's stem) and text."""
+
+    name: str
+    text: str
+
+    def field(self, key: str) -> str:
+        """The value of a field (``Version``, ``Requires``...), variables not expanded; "" if absent."""
+        for line in self.text.splitlines():
+            match = _FIELD.match(line.strip())
+            if match and match[1].lower() == key.lower():
+                return match[2].strip()
+        return ""
+
+    def variable(self, key: str) -> str:
+        for line in self.text.splitlines():
+            match = _VARIABLE.match(line.strip())
+            if match and match[1] == key:
+                return match[2].strip()
+        return ""
+
+    @property
+    def version(self) -> str:
+        """``Version:`` with ``${var}`` references expanded (OpenBLAS writes ``Version: ${version}``)."""
+        value = self.field("Version")
+        for _ in range(5):
+            expanded = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}", lambda m: self.variable(m[1]), value)
+            if expanded == value:
+                break
+            value = expanded
+        return value
+
+    def requires(self) -> list[str]:
+        """Module names in ``Requires`` and ``Requires.private``, without version constraints."""
+        names = []
+        for key in ("Requires", "Requires.private"):
+            for item in re.split(r"[,\s]+(?![<>=!])", self.field(key)):
+                name = re.split(r"\s*[<>=!]", item.strip(), maxsplit=1)[0]
+                if name and not name[0].isdigit():
+                    names.append(name)
+        return names
+
+
+def installed(prefix: Path) -> list[PcFile]:
+    """Every .pc file under PREFIX's pkg-config directories, by module name."""
+    found: dict[str, PcFile] = {}
+    for directory in PC_DIRS:
+        for path in sorted((prefix / directory).glob("*.pc")):
+            found.setdefault(path.stem, PcFile(path.stem, path.read_text(encoding="utf-8", errors="replace")))
+    return list(found.values())
+
+
+def relocate(
+    pc: PcFile,
+    package: str,
+    prefix: Path,
+    include_subdir: str = "",
+    requires: Sequence[str] = (),
+    foreign: Sequence[Path] = (),
+) -> str:
+    """PC's text with the build prefix replaced by ``${pcfiledir}/../..`` (the wheel's ``<package>/``).
+
+    With INCLUDE_SUBDIR the wheel's include/ is the install's include/<subdir>, so references to that
+    directory lose the subdirectory. REQUIRES are modules (other providers' .pc) added to
+    ``Requires.private`` when the file names them nowhere: their flags reach the compiler, while
+    consumers link only what the library's authors made public. Flags naming a path under FOREIGN (those
+    providers' directories in the build environment) are dropped: ``Requires`` brings the right ones."""
+    build_prefix = str(prefix).rstrip("/")
+    missing = [name for name in requires if name not in pc.requires()]
+    lines = [HEADER.format(package=package).rstrip("\n"), "prefix=${pcfiledir}/../.."]
+    saw_requires = False
+    for raw in pc.text.splitlines():
+        line = raw.rstrip()
+        variable = _VARIABLE.match(line.strip())
+        if variable and variable[1] == "prefix":
+            continue  # replaced by the line above
+        line = line.replace(build_prefix, "${prefix}")
+        if foreign and not variable:
+            line = " ".join(t for t in line.split(" ") if not any(str(root) in t for root in foreign))
+        if include_subdir:
+            sub = include_subdir.strip("/")
+            line = line.replace("${prefix}/include/" + sub, "${prefix}/include")
+            line = line.replace("${includedir}/" + sub, "${includedir}")
+        field = _FIELD.match(line.strip())
+        if field and field[1].lower() == "requires.private" and missing:
+            saw_requires = True
+            line = f"Requires.private: {', '.join([v for v in (field[2].strip(),) if v] + missing)}"
+        lines.append(line)
+    if missing and not saw_requires:
+        lines.append(f"Requires.private: {', '.join(missing)}")
+    return "\n".join(lines) + "\n"
+
+
+def generated(
+    package: str,
+    name: str,
+    version: str,
+    library: str,
+    link_name: str,
+    requires: Sequence[str] = (),
+) -> str:
+    """A .pc file for a library that installs none."""
+    return (
+        HEADER.format(package=package) + "prefix=${pcfiledir}/../..\n"
+        "libdir=${prefix}/lib\n"
+        "includedir=${prefix}/include\n\n"
+        f"Name: {name}\n"
+        f"Description: {library} from the {package} Python package (import {package} before loading code linked to it)\n"
+        f"URL: https://pypi.org/project/{package}/\n"
+        f"Version: {version}\n" + (f"Requires: {', '.join(requires)}\n" if requires else "") + ""
+        f"Libs: -L${{libdir}} -l{link_name}\n"
+        "Cflags: -I${includedir}\n"
+    )

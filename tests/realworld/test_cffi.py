@@ -1,0 +1,98 @@
+"""cffi from its PyPI sdist on the libffi provider (no init symbol), repaired with `libwrap repair`
+and judged by cffi's own test suite. `_cffi_backend` is a top-level extension module, which generated
+modules import directly: repair gives it RUNPATH $ORIGIN/libffi/lib (the provider installed beside
+it, as pip installs both) and makes the cffi package import libffi first (the provider anywhere)."""
+
+from __future__ import annotations
+
+import re
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from libwrap.elf import read_dynamic_stream
+
+from ..helpers import install_target, python_with, run, wheel_names
+from .builds import build_env, cffi_wheel, libffi_wheel
+
+pytestmark = [pytest.mark.slow, pytest.mark.realworld]
+
+
+@pytest.fixture(scope="module")
+def repaired(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw, _ = cffi_wheel(tmp_path_factory)
+    out = tmp_path_factory.mktemp("cffi-repaired")
+    run(sys.executable, "-m", "libwrap", "repair", "--provider", libffi_wheel(tmp_path_factory), "-w", out, raw)
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+def backend(wheel: Path) -> str:
+    return next(n for n in wheel_names(wheel) if n.startswith("_cffi_backend.") and n.endswith(".so"))
+
+
+def test_repaired_cffi_declares_and_finds_the_provider(
+    repaired: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import io
+
+    assert "manylinux" in repaired.name
+    with zipfile.ZipFile(repaired) as zf:
+        info = read_dynamic_stream(io.BytesIO(zf.read(backend(repaired))))
+        metadata = zf.read("cffi-2.1.1.dist-info/METADATA").decode()
+        init = zf.read("cffi/__init__.py").decode()
+    assert info is not None
+    assert "libffi_pypi.so.8" in info.needed
+    assert "$ORIGIN/libffi/lib" in (*info.runpath, *info.rpath)
+    assert "Requires-Dist: libffi>=3.4.4,<4" in metadata
+    assert "from . import _distributor_init" in init
+    assert not any(".libs/" in name for name in wheel_names(repaired))  # nothing grafted
+    run(sys.executable, "-m", "libwrap", "check", "--provider", libffi_wheel(tmp_path_factory), repaired)
+
+
+def test_cffi_suite_passes_on_the_provider(
+    repaired: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """cffi's suite (src/c/test_c.py and testing/) from its sdist, against the installed wheel: serial,
+    as cffi runs it (its tests share build directories). The interpreter is the build environment's
+    (setuptools >= 77 reads cffi's pyproject.toml when tests compile)."""
+    _, sdist = cffi_wheel(tmp_path_factory)
+    site = tmp_path / "site"
+    for wheel in (repaired, libffi_wheel(tmp_path_factory)):
+        install_target(wheel, site)
+    env = build_env(tmp_path_factory, "ffi-env")
+    run(env.python, "-m", "pip", "install", "-q", "--no-deps", "--target", site, "pycparser")
+    with tarfile.open(sdist) as tar:
+        tar.extractall(tmp_path, filter="data")
+    (tree,) = tmp_path.glob("cffi-*/")
+    code = "import sys, pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'src/c/test_c.py', 'testing']))"
+    proc = python_with([site], code, python=str(env.python), cwd=tree)
+    out = proc.stdout + proc.stderr
+    summary = out.strip().splitlines()[-1]
+    assert proc.returncode == 0, out[-4000:]
+    passed = re.search(r"(\d+) passed", summary)
+    assert passed is not None, summary
+    assert int(passed[1]) > 1900, summary
+    assert "failed" not in summary, summary
+
+
+def test_cffi_apart_from_the_provider_loads_it_through_the_package(
+    repaired: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """Installed in another directory than libffi: `import cffi` imports libffi first, and the backend
+    binds to that copy. Importing `_cffi_backend` before anything else then fails cleanly."""
+    site = install_target(repaired, tmp_path / "cffi-site")
+    provider = install_target(libffi_wheel(tmp_path_factory), tmp_path / "libffi-site")
+    code = (
+        "import cffi; ffi = cffi.FFI(); ffi.cdef('int abs(int);'); C = ffi.dlopen(None); "
+        "print(C.abs(-7), sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libffi' in l.split()[-1].rsplit('/', 1)[-1]}))"
+    )
+    proc = python_with([site, provider], code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"7 ['{provider / 'libffi' / 'lib' / 'libffi_pypi.so.8'}']"
+    direct = python_with([site, provider], "import _cffi_backend")
+    assert direct.returncode == 1
+    assert "ImportError: libffi_pypi.so.8: cannot open shared object file" in direct.stderr
