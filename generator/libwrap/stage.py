@@ -481,9 +481,11 @@ def stage(options: Options) -> dict[str, str]:
     pc_out.mkdir()
     main_pc = primary_pc(pcs, o.pkgconfig_name)
     dep_modules = [dep.pkgconfig[0] for dep in requires]
+    shipped = {Path(f).stem.removeprefix("lib") for f in link_files} | {_link_name(n) for n in staged.values()}
     for pc in pcs:
-        extra = dep_modules if pc is main_pc else []
-        text = pcfiles.relocate(pc, o.package, o.prefix, o.include_subdir, extra, [dep.root for dep in requires])
+        extra, link = (dep_modules, link_name) if pc is main_pc else ([], "")
+        roots = [dep.root for dep in requires]
+        text = pcfiles.relocate(pc, o.package, o.prefix, o.include_subdir, extra, roots, link, shipped)
         # the main one also under the provider's name, and every one under its upstream name (pixman-1)
         for name in {pc.name, o.pkgconfig_name} if pc is main_pc else {pc.name}:
             (pc_out / f"{name}.pc").write_text(text, encoding="utf-8")

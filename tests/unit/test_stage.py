@@ -267,3 +267,18 @@ def test_required_modules_are_added_once(tmp_path: Path) -> None:
     text = pcfiles.generated("foo", "foo", "1.0", "libfoo.so.1", "foo", ["libxml-2.0"])
     assert "Requires: libxml-2.0\n" in text
     assert "prefix=${pcfiledir}/../..\n" in text
+
+
+def test_a_main_pc_naming_no_shipped_library_links_the_provider(tmp_path: Path) -> None:
+    """OpenBLAS's Makefile, ILP64 with LIBNAMESUFFIX=64_, writes -l${libprefix}openblas${libsuffix}${libnamesuffix}
+    with both suffixes set: -lopenblas64_64_, which no file answers. The provider's own name replaces it."""
+    pc = pcfiles.PcFile(
+        "openblas64_",
+        "libprefix=\nlibsuffix=64_\nlibnamesuffix=64_\nName: openblas\n"
+        "Libs: -L${libdir} -l${libprefix}openblas${libsuffix}${libnamesuffix}\n",
+    )
+    assert pc.libraries() == ["openblas64_64_"]
+    fixed = pcfiles.relocate(pc, "openblas64", tmp_path, link_name="openblas64_", shipped={"openblas64_"})
+    assert "Libs: -L${prefix}/lib -lopenblas64_\n" in fixed
+    kept = pcfiles.relocate(pc, "openblas64", tmp_path, link_name="openblas64_", shipped={"openblas64_64_"})
+    assert "-l${libprefix}openblas${libsuffix}${libnamesuffix}" in kept
