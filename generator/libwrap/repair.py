@@ -122,10 +122,11 @@ def execute(args: argparse.Namespace) -> int:
     needs = analyse(original, index)
     by_package: dict[str, list[Provider]] = {}
     runpaths: dict[str, list[str]] = {}  # top-level extension module -> where its providers' libraries are
+    wheel_packages = top_level_packages(original.members)
     for soname, provider in needs.provided.items():
         for member in needs.users[soname]:
             package = top_package(member)
-            packages = [package] if package else top_level_packages(original.members)
+            packages = [package] if package else wheel_packages
             if package is None:
                 runpath = sibling_runpath(provider)
                 if runpath is None:

@@ -448,6 +448,7 @@ def stage(options: Options) -> dict[str, str]:
     primary_name = staged[primary.soname]
     link_name = o.link_name or _link_name(primary_name)
     link_files: list[str] = []
+    scripts: dict[str, str] = {}  # -l name -> the library its linker script names
     import_library = ""
     if sys.platform == "win32":
         # MSVC links against foo.lib, the import library of foo.dll
@@ -461,7 +462,6 @@ def stage(options: Options) -> dict[str, str]:
         # reads a non-archive there as a linker script. Named .a, not .so, so that tools which open
         # every *.so in a wheel as ELF (abi3audit) do not trip on it. One per library the build installed,
         # under its upstream -l name too, which the library's own .pc files use.
-        scripts: dict[str, str] = {}
         for soname in own:
             names = [link_name, _link_name(soname)] if soname == primary.soname else [_link_name(soname)]
             for name in names:
@@ -481,7 +481,7 @@ def stage(options: Options) -> dict[str, str]:
     pc_out.mkdir()
     main_pc = primary_pc(pcs, o.pkgconfig_name)
     dep_modules = [dep.pkgconfig[0] for dep in requires]
-    shipped = {Path(f).stem.removeprefix("lib") for f in link_files} | {_link_name(n) for n in staged.values()}
+    shipped = set(scripts) | {_link_name(n) for n in staged.values()}
     for pc in pcs:
         extra, link = (dep_modules, link_name) if pc is main_pc else ([], "")
         roots = [dep.root for dep in requires]
