@@ -6,9 +6,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .consumer import add_provider_option, analyse, declared_distributions, sibling_runpath, top_package
+from .consumer import (
+    add_provider_option,
+    analyse,
+    declared_distributions,
+    shimmed_name,
+    top_level_extension,
+    top_package,
+)
 from .policy import policy_name
-from .preload import first_own_import, loads_no_extension, loads_provider, package_files
+from .preload import first_own_import, loads_no_extension, loads_provider, package_files, shim_problem
 from .providers import Provider, ProviderIndex
 from .wheelfile import Wheel, read_wheel
 
@@ -47,10 +54,27 @@ def preload_problem(wheel: Wheel, package: str, provider: Provider) -> str | Non
     return None
 
 
+def top_level_problem(wheel: Wheel, member: str, provider: Provider) -> str | None:
+    """Why nothing loads PROVIDER before the top-level extension module MEMBER: it is not behind a
+    shim module of its name (what libwrap repair writes), or the shim does not load it; None if fine."""
+    module = top_level_extension(member)
+    if module is None:
+        return "it is a top-level library that nothing loads after its provider; move it into a package"
+    if shimmed_name(member) != member:
+        return (
+            f"as a top-level extension module nothing imports {provider.distribution} before it; "
+            f"libwrap repair moves it to {shimmed_name(member)} behind a module {module}.py that does"
+        )
+    shim = wheel.members.get(f"{module}.py")
+    if shim is None:
+        return f"{module}.py, the module that loads it, is missing; repair the wheel again"
+    reason = shim_problem(shim.decode("utf-8", "replace"), member, provider)
+    return None if reason is None else f"{module}.py does not load it first: {reason}; repair the wheel again"
+
+
 def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
     policy = policy_name(wheel.tags)
     needs = analyse(wheel, index, policy)
-    elf = wheel.elf_files()
     declared = declared_distributions(wheel)
     found = []
     why: dict[tuple[str, str], str | None] = {}  # one verdict per package and provider
@@ -68,14 +92,9 @@ def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
                     f"{member} needs {soname} from {provider.distribution}, which the wheel does not declare; add Requires-Dist: {provider.requirement}"
                 )
             elif package is None:
-                runpath = sibling_runpath(provider)
-                info = elf[member]
-                if runpath is None or runpath not in (*info.runpath, *info.rpath):
-                    found.append(
-                        f"{member} needs {soname} from {provider.distribution}, but as a top-level module nothing "
-                        f"loads it first and it has no RUNPATH {runpath or '(the provider has no module)'}; "
-                        "libwrap repair adds it, or move the module into a package"
-                    )
+                reason = top_level_problem(wheel, member, provider)
+                if reason is not None:
+                    found.append(f"{member} needs {soname} from {provider.distribution}, but {reason}")
             else:
                 if (package, provider.key) not in why:
                     why[package, provider.key] = preload_problem(wheel, package, provider)

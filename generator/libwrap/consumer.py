@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -20,8 +19,8 @@ __all__ = [
     "add_provider_option",
     "analyse",
     "declared_distributions",
-    "sibling_runpath",
-    "top_level_packages",
+    "shimmed_name",
+    "top_level_extension",
     "top_package",
 ]
 
@@ -35,6 +34,9 @@ class Needs:
     policy: set[str]  # the manylinux policy lets the system provide it
     provided: dict[str, Provider]  # another distribution ships it
     unresolved: set[str]  # nobody we know ships it: auditwheel must graft it from the system
+
+
+SHIM_TAG = "libwrap"
 
 
 def add_provider_option(parser: argparse.ArgumentParser) -> None:
@@ -56,16 +58,22 @@ def top_package(member: str) -> str | None:
     return parts[0]
 
 
-def top_level_packages(members: Iterable[str]) -> list[str]:
-    """The wheel's top-level packages (directories with an __init__.py)."""
-    return sorted({m.split("/", 1)[0] for m in members if m.count("/") == 1 and m.endswith("/__init__.py")})
+def top_level_extension(member: str) -> str | None:
+    """The module a top-level extension file holds (``_cffi_backend`` for
+    ``_cffi_backend.cpython-312-x86_64-linux-gnu.so``, as Python would import it, or for the name
+    ``shimmed_name`` gave it); None for anything else."""
+    if "/" in member or not member.endswith(".so"):
+        return None
+    stem = member.split(".", 1)[0]
+    return stem if stem.isidentifier() else None
 
 
-def sibling_runpath(provider: Provider) -> str | None:
-    """Where a top-level extension module finds PROVIDER's libraries when the provider is installed
-    beside it (as pip installs both into one site-packages): no package of the consumer's can import
-    the provider before such a module (cffi's _cffi_backend, imported directly by generated modules)."""
-    return f"$ORIGIN/{provider.preload}/lib" if provider.preload else None
+def shimmed_name(member: str) -> str:
+    """Where repair moves a top-level extension module so that a Python shim of its name imports first:
+    ``_cffi_backend.libwrap.cpython-312-x86_64-linux-gnu.so`` sits beside ``_cffi_backend.py`` and matches
+    no extension suffix, so the import system finds the shim, which loads the providers, then this file."""
+    stem, _, rest = member.partition(".")
+    return member if rest.startswith(f"{SHIM_TAG}.") else f"{stem}.{SHIM_TAG}.{rest}"
 
 
 def analyse(wheel: Wheel, index: ProviderIndex, policy: str = "") -> Needs:

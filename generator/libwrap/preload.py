@@ -22,6 +22,7 @@ from .versions import clauses
 __all__ = [
     "IMPORT_LINE",
     "MARKER",
+    "SHIM_MARKER",
     "call_lines",
     "ensure_init_imports",
     "first_own_import",
@@ -31,6 +32,8 @@ __all__ = [
     "merge_distributor_init",
     "package_files",
     "render_distributor_init",
+    "render_shim",
+    "shim_problem",
     "writer_module",
 ]
 
@@ -39,6 +42,7 @@ __all__ = [
 MARKER = "# libwrap: load providers (helpers v2: requirement, version clauses)"
 IMPORT_LINE = "from . import _distributor_init  # noqa: F401  (libwrap: providers load before extensions)"
 DISTRIBUTOR_INIT = "_distributor_init"
+SHIM_MARKER = "# libwrap: the extension module itself, now that its libraries are loaded"
 
 _HEADER = '''"""Load the shared libraries this package's extensions link to, from the packages that provide them.
 
@@ -75,6 +79,11 @@ def _release(version):
     return tuple(parts)
 
 
+def _consumer():
+    """Who needs the provider: the package of pkg._distributor_init, or a top-level module's shim itself."""
+    return __name__.rpartition(".")[0] or __name__
+
+
 def _check(distribution, version, requirement, clauses):
     """ImportError, not a crash, when the installed provider is outside the range we were built for."""
     have = _release(version)
@@ -82,7 +91,7 @@ def _check(distribution, version, requirement, clauses):
         compare = _COMPARE.get(operator)
         if compare is not None and not compare(have, release):
             msg = (
-                f"{__name__.rpartition('.')[0]} needs {requirement}, but {distribution} {version} is installed; "
+                f"{_consumer()} needs {requirement}, but {distribution} {version} is installed; "
                 f"install a matching one with: pip install '{requirement}'"
             )
             raise ImportError(msg)
@@ -96,7 +105,7 @@ def _import(module, distribution, requirement, clauses):
     except ModuleNotFoundError as exc:
         if exc.name != module.partition(".")[0]:
             raise  # the provider is there but failed: its own message says why
-        msg = f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
+        msg = f"{_consumer()} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
         raise ImportError(msg) from exc
     version = getattr(loaded, "__version__", None)
     if version is None:
@@ -105,7 +114,7 @@ def _import(module, distribution, requirement, clauses):
         version = metadata.version(distribution)
     _check(distribution, str(version), requirement, clauses)
     # libwrap providers can name themselves should an extension here need a symbol they lack
-    getattr(loaded, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], requirement)
+    getattr(loaded, "explain_missing_symbols", lambda *_: None)(_consumer(), requirement)
 
 
 def _load_by_path(distribution, soname, requirement, clauses):
@@ -117,7 +126,7 @@ def _load_by_path(distribution, soname, requirement, clauses):
         files = metadata.files(distribution) or []
         version = metadata.version(distribution)
     except metadata.PackageNotFoundError as exc:
-        msg = f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
+        msg = f"{_consumer()} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
         raise ImportError(msg) from exc
     _check(distribution, version, requirement, clauses)
     for file in files:
@@ -160,6 +169,58 @@ def render_distributor_init(providers: list[Provider], existing: str = "") -> st
     """``_distributor_init.py`` that loads PROVIDERS; keeps an existing file and adds what it lacks."""
     calls = [line for provider in providers if not loads_provider(existing, provider) for line in call_lines(provider)]
     return merge_distributor_init(existing, calls)
+
+
+_SHIM_HEADER = '''"""Load the shared libraries the extension module {extension} links to, from the packages
+that provide them, then that module under this module's name.
+
+Written by libwrap repair: a top-level extension module has no package to import its providers first,
+so this module takes its place (the extension's file name matches no extension suffix).
+"""
+'''
+
+_SHIM_LOADER = f"""
+{SHIM_MARKER}
+_EXTENSION = {{extension!r}}
+
+
+def _load_extension():
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), _EXTENSION)
+    loader = importlib.machinery.ExtensionFileLoader(__name__, path)
+    spec = importlib.util.spec_from_file_location(__name__, path, loader=loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[__name__] = module  # the import returns what sys.modules holds under the name
+    loader.exec_module(module)
+
+
+_load_extension()
+"""
+
+
+def render_shim(extension: str, providers: list[Provider]) -> str:
+    """The Python module that stands in for the top-level extension module EXTENSION (its file name in
+    the wheel, as consumer.shimmed_name gives it): loads PROVIDERS, then EXTENSION under its own name."""
+    calls = [line for provider in providers for line in call_lines(provider)]
+    head = merge_distributor_init(_SHIM_HEADER.format(extension=extension), calls)
+    return head + _SHIM_LOADER.format(extension=extension)
+
+
+def shim_problem(source: str, extension: str, provider: Provider) -> str | None:
+    """Why a shim module (SOURCE) does not load PROVIDER and then the extension module file EXTENSION;
+    None if it does."""
+    if not loads_provider(source, provider):
+        how = f"import {provider.preload}" if provider.preload else "load " + ", ".join(sorted(provider.sonames))
+        return f"it does not {how}"
+    tree = _parse(source)
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)} if tree is not None else set()
+    if extension not in strings:
+        return f"it does not load {extension}"
+    return None
 
 
 def _literal(text: str) -> str:

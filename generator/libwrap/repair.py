@@ -14,12 +14,19 @@ from .consumer import (
     add_provider_option,
     analyse,
     declared_distributions,
-    sibling_runpath,
-    top_level_packages,
+    shimmed_name,
+    top_level_extension,
     top_package,
 )
 from .errors import BuildError, UsageError
-from .preload import ensure_init_imports, loads_no_extension, package_files, render_distributor_init
+from .preload import (
+    SHIM_MARKER,
+    ensure_init_imports,
+    loads_no_extension,
+    package_files,
+    render_distributor_init,
+    render_shim,
+)
 from .providers import Provider, ProviderIndex
 from .tools import require_tool, tool_env
 from .wheelfile import Wheel, read_wheel, write_wheel
@@ -102,17 +109,33 @@ def _add_preloads(wheel: Wheel, by_package: dict[str, list[Provider]]) -> list[s
     return written
 
 
-def _add_runpaths(wheel: Wheel, runpaths: dict[str, list[str]], tmp: Path) -> None:
-    """Give each top-level extension module a RUNPATH to its providers' lib/ as installed beside it.
-    Their packages import the providers first as usual; this covers a direct import of the module."""
-    patchelf = require_tool("patchelf", "add the RUNPATH of top-level extension modules")
-    for member, paths in runpaths.items():
-        path = tmp / "runpath" / member
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(wheel.members[member])
-        for runpath in dict.fromkeys(paths):
-            subprocess.run([patchelf, "--add-rpath", runpath, str(path)], check=True)
-        wheel.members[member] = path.read_bytes()
+def _shim_target(wheel: Wheel, member: str) -> str:
+    """The shim module file for the top-level extension MEMBER; a UsageError if the wheel has another
+    file of that name, which the shim would overwrite."""
+    module = top_level_extension(member)
+    if module is None:
+        msg = f"{member} is a top-level library, not an extension module, so nothing can load its providers first; move it into a package"
+        raise UsageError(msg)
+    shim = f"{module}.py"
+    if shim in wheel.members and SHIM_MARKER not in wheel.members[shim].decode("utf-8", "replace"):
+        msg = f"{member} and {shim} both define the top-level module {module}; remove {shim} or move the extension into a package"
+        raise UsageError(msg)
+    return shim
+
+
+def _add_shims(wheel: Wheel, shims: dict[str, list[Provider]]) -> list[str]:
+    """Move each top-level extension module aside and put a Python module of its name in its place,
+    which loads its providers and then the extension (nothing else can import them first)."""
+    written = []
+    for member, providers in sorted(shims.items()):
+        shim = _shim_target(wheel, member)
+        moved = shimmed_name(member)
+        wheel.members[moved] = wheel.members.pop(member)
+        text = render_shim(moved, providers).encode("utf-8")
+        if wheel.members.get(shim) != text:
+            wheel.members[shim] = text
+            written.append(shim)
+    return written
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -121,24 +144,15 @@ def execute(args: argparse.Namespace) -> int:
     index = ProviderIndex(args.provider)
     needs = analyse(original, index)
     by_package: dict[str, list[Provider]] = {}
-    runpaths: dict[str, list[str]] = {}  # top-level extension module -> where its providers' libraries are
-    wheel_packages = top_level_packages(original.members)
+    shims: dict[str, list[Provider]] = {}  # top-level extension module -> the providers its shim loads
     for soname, provider in needs.provided.items():
         for member in needs.users[soname]:
             package = top_package(member)
-            packages = [package] if package else wheel_packages
-            if package is None:
-                runpath = sibling_runpath(provider)
-                if runpath is None:
-                    msg = (
-                        f"{member} is a top-level extension module and {provider.distribution} has no module to "
-                        "import first; move the extension into a package"
-                    )
-                    raise UsageError(msg)
-                runpaths.setdefault(member, []).append(runpath)
-            for name in packages:
-                if provider not in by_package.setdefault(name, []):
-                    by_package[name].append(provider)
+            providers = shims.setdefault(member, []) if package is None else by_package.setdefault(package, [])
+            if provider not in providers:
+                providers.append(provider)
+    for member in shims:
+        _shim_target(original, member)
     if args.wheel_dir.exists() and not args.wheel_dir.is_dir():
         msg = f"-w {args.wheel_dir} is a file; pass a directory"
         raise UsageError(msg)
@@ -152,7 +166,7 @@ def execute(args: argparse.Namespace) -> int:
                 repaired.add_requirement(provider.requirement)
                 added.append(provider.requirement)
         preloads = _add_preloads(repaired, by_package)
-        _add_runpaths(repaired, runpaths, Path(tmp))
+        preloads += _add_shims(repaired, shims)
         out = write_wheel(repaired, args.wheel_dir / repaired.path.name)
 
     print(f"libwrap repair: {args.wheel.name}")

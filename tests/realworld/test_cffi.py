@@ -1,7 +1,7 @@
 """cffi from its PyPI sdist on the libffi provider (no init symbol), repaired with `libwrap repair`
 and judged by cffi's own test suite. `_cffi_backend` is a top-level extension module, which generated
-modules import directly: repair gives it RUNPATH $ORIGIN/libffi/lib (the provider installed beside
-it, as pip installs both) and makes the cffi package import libffi first (the provider anywhere)."""
+modules import directly: repair moves it aside behind a module `_cffi_backend.py` that imports libffi
+first, so it binds to the provider wherever that is installed."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def repaired(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def backend(wheel: Path) -> str:
-    return next(n for n in wheel_names(wheel) if n.startswith("_cffi_backend.") and n.endswith(".so"))
+    return next(n for n in wheel_names(wheel) if n.startswith("_cffi_backend.libwrap.") and n.endswith(".so"))
 
 
 def test_repaired_cffi_declares_and_finds_the_provider(
@@ -43,12 +43,12 @@ def test_repaired_cffi_declares_and_finds_the_provider(
     with zipfile.ZipFile(repaired) as zf:
         info = read_dynamic_stream(io.BytesIO(zf.read(backend(repaired))))
         metadata = zf.read("cffi-2.1.1.dist-info/METADATA").decode()
-        init = zf.read("cffi/__init__.py").decode()
+        shim = zf.read("_cffi_backend.py").decode()
     assert info is not None
     assert "libffi_pypi.so.8" in info.needed
-    assert "$ORIGIN/libffi/lib" in (*info.runpath, *info.rpath)
     assert "Requires-Dist: libffi>=3.4.4,<4" in metadata
-    assert "from . import _distributor_init" in init
+    assert '_import("libffi", "libffi", "libffi>=3.4.4,<4"' in shim
+    assert repr(backend(repaired)) in shim
     assert not any(".libs/" in name for name in wheel_names(repaired))  # nothing grafted
     run(sys.executable, "-m", "libwrap", "check", "--provider", libffi_wheel(tmp_path_factory), repaired)
 
@@ -79,20 +79,23 @@ def test_cffi_suite_passes_on_the_provider(
     assert not re.search(r"\d+ (failed|errors?)\b", summary), summary
 
 
-def test_cffi_apart_from_the_provider_loads_it_through_the_package(
-    repaired: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+@pytest.mark.parametrize("first", ["import cffi", "import _cffi_backend"])
+def test_cffi_apart_from_the_provider_binds_to_it(
+    repaired: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, first: str
 ) -> None:
-    """Installed in another directory than libffi: `import cffi` imports libffi first, and the backend
-    binds to that copy. Importing `_cffi_backend` before anything else then fails cleanly."""
+    """Installed in another directory than libffi, through the package or the backend imported first
+    (as modules cffi generates do): the backend binds to the provider's copy. Without the provider,
+    the import fails with the command that fixes it."""
     site = install_target(repaired, tmp_path / "cffi-site")
     provider = install_target(libffi_wheel(tmp_path_factory), tmp_path / "libffi-site")
     code = (
-        "import cffi; ffi = cffi.FFI(); ffi.cdef('int abs(int);'); C = ffi.dlopen(None); "
+        f"{first}; import cffi; ffi = cffi.FFI(); ffi.cdef('int abs(int);'); C = ffi.dlopen(None); "
         "print(C.abs(-7), sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libffi' in l.split()[-1].rsplit('/', 1)[-1]}))"
     )
     proc = python_with([site, provider], code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"7 ['{provider / 'libffi' / 'lib' / 'libffi_pypi.so.8'}']"
-    direct = python_with([site, provider], "import _cffi_backend")
-    assert direct.returncode == 1
-    assert "ImportError: libffi_pypi.so.8: cannot open shared object file" in direct.stderr
+    missing = python_with([site], code)
+    assert missing.returncode == 1
+    assert "ImportError: _cffi_backend needs libffi>=3.4.4,<4" in missing.stderr
+    assert "install it with: pip install 'libffi>=3.4.4,<4'" in missing.stderr

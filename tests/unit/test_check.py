@@ -3,16 +3,21 @@ package must import its ``_distributor_init`` before its extensions (read from t
 
 from __future__ import annotations
 
+import _json as json_extension
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from libwrap.check import problems
 from libwrap.cli import main
-from libwrap.preload import call_lines, render_distributor_init
+from libwrap.errors import UsageError
+from libwrap.preload import call_lines, render_distributor_init, render_shim
 from libwrap.providers import ProviderIndex
-from libwrap.repair import _add_preloads
+from libwrap.repair import _add_preloads, _add_shims
 from libwrap.wheelfile import Wheel, read_wheel
 
 from .synthetic import elf, make_wheel
@@ -187,3 +192,81 @@ def test_check_command_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     assert "imports demo._core before _distributor_init" in out
     assert out.endswith(f"libwrap check: {wheel.name}: 1 problem(s)\n")
+
+
+TOP_LEVEL = "_demo_backend.cpython-311-x86_64-linux-gnu.so"
+SHIMMED = "_demo_backend.libwrap.cpython-311-x86_64-linux-gnu.so"
+
+
+def top_level_consumer(tmp_path: Path, members: dict[str, bytes | str] | None = None) -> Path:
+    """demo 1.0 whose top-level extension module _demo_backend needs libx.so.6 (as cffi's _cffi_backend)."""
+    return make_wheel(
+        tmp_path / "demo-1.0-cp311-cp311-linux_x86_64.whl",
+        {"demo/__init__.py": "", TOP_LEVEL: elf(needed=NEEDED), **(members or {})},
+        requires=("xprov~=0.3.28",),
+    )
+
+
+def test_top_level_extension_goes_behind_a_shim(tmp_path: Path) -> None:
+    """Nothing can import a provider before a top-level extension module: check says so, repair moves
+    the module aside behind a Python module of its name that does, check then passes; again, no change."""
+    provider = libwrap_provider(tmp_path)
+    index = ProviderIndex([str(provider)])
+    wheel = read_wheel(top_level_consumer(tmp_path))
+    assert problems(wheel, index) == [
+        (
+            f"{TOP_LEVEL} needs {NEEDED} from xprov, but as a top-level extension module nothing imports xprov "
+            f"before it; libwrap repair moves it to {SHIMMED} behind a module _demo_backend.py that does"
+        )
+    ]
+    assert _add_shims(wheel, {TOP_LEVEL: index.lookup(NEEDED)}) == ["_demo_backend.py"]
+    assert TOP_LEVEL not in wheel.members
+    assert SHIMMED in wheel.members
+    shim = wheel.members["_demo_backend.py"].decode()
+    assert '_import("xprov", "xprov", "xprov~=0.3.28"' in shim
+    assert problems(wheel, index) == []
+    again = Wheel(wheel.path, dict(wheel.members))
+    assert _add_shims(again, {SHIMMED: index.lookup(NEEDED)}) == []
+    assert again.members == wheel.members
+    # a shim that lost its provider import, or points elsewhere, is named
+    for old, new, words in (
+        ('_import("xprov"', 'print("xprov"', "it does not import xprov"),
+        (SHIMMED, "other.so", f"it does not load {SHIMMED}"),
+    ):
+        wheel.members["_demo_backend.py"] = shim.replace(old, new).encode()
+        assert problems(wheel, index) == [
+            (
+                f"{SHIMMED} needs {NEEDED} from xprov, but _demo_backend.py does not load it first: {words}; "
+                "repair the wheel again"
+            )
+        ]
+    del wheel.members["_demo_backend.py"]
+    assert "_demo_backend.py, the module that loads it, is missing" in problems(wheel, index)[0]
+
+
+def test_a_module_of_the_same_name_is_not_overwritten(tmp_path: Path) -> None:
+    provider = libwrap_provider(tmp_path)
+    index = ProviderIndex([str(provider)])
+    wheel = read_wheel(top_level_consumer(tmp_path, {"_demo_backend.py": "X = 1\n"}))
+    with pytest.raises(UsageError, match=r"both define the top-level module _demo_backend; remove _demo_backend\.py"):
+        _add_shims(wheel, {TOP_LEVEL: index.lookup(NEEDED)})
+
+
+def test_the_shim_imports_as_the_extension_itself(tmp_path: Path) -> None:
+    """The shim a Python interpreter finds first loads the moved extension under the module's name:
+    the standard library's _json, moved aside as repair moves a top-level extension."""
+    original = Path(json_extension.__file__ or "")
+    if original.suffix != ".so":
+        pytest.skip("this interpreter's _json is built in")
+    suffix = original.name.partition(".")[2]
+    moved = f"_json.libwrap.{suffix}"
+    shutil.copy(original, tmp_path / moved)
+    (tmp_path / "_json.py").write_text(render_shim(moved, []), encoding="utf-8")
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import _json; "
+        "print(_json.__file__, _json.__spec__.origin == _json.__file__, sys.modules['_json'] is _json, "
+        "_json.encode_basestring_ascii('é'))"
+    )
+    proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(tmp_path / moved), "True", "True", '"\\u00e9"']
