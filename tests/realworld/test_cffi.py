@@ -6,6 +6,7 @@ first, so it binds to the provider wherever that is installed."""
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -53,23 +54,27 @@ def test_repaired_cffi_declares_and_finds_the_provider(
     run(sys.executable, "-m", "libwrap", "check", "--provider", libffi_wheel(tmp_path_factory), repaired)
 
 
+def run_cffi_suite(paths: list[Path], sdist: Path, python: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """cffi's suite (src/c/test_c.py and testing/) from its sdist, against the cffi installed in PATHS:
+    serial, as cffi runs it (its tests share build directories). PYTHON needs pytest and setuptools
+    (>= 77 reads cffi's pyproject.toml when tests compile)."""
+    with tarfile.open(sdist) as tar:
+        tar.extractall(workdir, filter="data")
+    (tree,) = workdir.glob("cffi-*/")
+    code = "import sys, pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'src/c/test_c.py', 'testing']))"
+    return python_with(paths, code, python=str(python), cwd=tree)
+
+
 def test_cffi_suite_passes_on_the_provider(
     repaired: Path, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
-    """cffi's suite (src/c/test_c.py and testing/) from its sdist, against the installed wheel: serial,
-    as cffi runs it (its tests share build directories). The interpreter is the build environment's
-    (setuptools >= 77 reads cffi's pyproject.toml when tests compile)."""
     _, sdist = cffi_wheel(tmp_path_factory)
     site = tmp_path / "site"
     for wheel in (repaired, libffi_wheel(tmp_path_factory)):
         install_target(wheel, site)
     env = build_env(tmp_path_factory, "ffi-env")
     run(env.python, "-m", "pip", "install", "-q", "--no-deps", "--target", site, "pycparser")
-    with tarfile.open(sdist) as tar:
-        tar.extractall(tmp_path, filter="data")
-    (tree,) = tmp_path.glob("cffi-*/")
-    code = "import sys, pytest; sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'src/c/test_c.py', 'testing']))"
-    proc = python_with([site], code, python=str(env.python), cwd=tree)
+    proc = run_cffi_suite([site], sdist, env.python, tmp_path)
     out = proc.stdout + proc.stderr
     summary = out.strip().splitlines()[-1]
     assert proc.returncode == 0, out[-4000:]
