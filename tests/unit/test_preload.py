@@ -29,7 +29,7 @@ from libwrap.preload import (
 )
 from libwrap.providers import Provider
 
-from ..helpers import pyenv_pythons
+from ..helpers import ROOT, pyenv_pythons
 
 OPENBLAS = Provider("openblas", "0.3.28", frozenset({"libopenblas.so.0"}), "openblas~=0.3.28", "openblas", "test")
 VENDOR = Provider("vendorlib", "1.2.3", frozenset({"liba.so.1", "libb.so.2"}), "vendorlib>=1.2.3,<2", None, "test")
@@ -380,3 +380,14 @@ def test_generated_writer_passes_ruff(tmp_path: Path) -> None:
     for command in (["check"], ["format", "--check"]):
         proc = subprocess.run([ruff, *command, "--isolated", str(path)], capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["cmake", "meson"])
+def test_committed_example_loaders_are_current(kind: str) -> None:
+    """The example consumers' committed _distributor_init.py is what the writer makes of its calls today
+    (the install layer also checks it against what the built provider writes)."""
+    path = ROOT / "examples" / "openblas" / f"consumer-{kind}" / "src" / f"dgemm_{kind}" / "_distributor_init.py"
+    text = path.read_text(encoding="utf-8")
+    calls = [line for line in text.splitlines() if line.startswith(("_import(", "_load_by_path("))]
+    assert calls
+    assert text == merge_distributor_init("", calls)

@@ -30,6 +30,11 @@ def _release(version):
     return tuple(parts)
 
 
+def _consumer():
+    """Who needs the provider: the package of pkg._distributor_init, or a top-level module's shim itself."""
+    return __name__.rpartition(".")[0] or __name__
+
+
 def _check(distribution, version, requirement, clauses):
     """ImportError, not a crash, when the installed provider is outside the range we were built for."""
     have = _release(version)
@@ -37,7 +42,7 @@ def _check(distribution, version, requirement, clauses):
         compare = _COMPARE.get(operator)
         if compare is not None and not compare(have, release):
             msg = (
-                f"{__name__.rpartition('.')[0]} needs {requirement}, but {distribution} {version} is installed; "
+                f"{_consumer()} needs {requirement}, but {distribution} {version} is installed; "
                 f"install a matching one with: pip install '{requirement}'"
             )
             raise ImportError(msg)
@@ -51,7 +56,7 @@ def _import(module, distribution, requirement, clauses):
     except ModuleNotFoundError as exc:
         if exc.name != module.partition(".")[0]:
             raise  # the provider is there but failed: its own message says why
-        msg = f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
+        msg = f"{_consumer()} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
         raise ImportError(msg) from exc
     version = getattr(loaded, "__version__", None)
     if version is None:
@@ -60,7 +65,7 @@ def _import(module, distribution, requirement, clauses):
         version = metadata.version(distribution)
     _check(distribution, str(version), requirement, clauses)
     # libwrap providers can name themselves should an extension here need a symbol they lack
-    getattr(loaded, "explain_missing_symbols", lambda *_: None)(__name__.rpartition(".")[0], requirement)
+    getattr(loaded, "explain_missing_symbols", lambda *_: None)(_consumer(), requirement)
 
 
 def _load_by_path(distribution, soname, requirement, clauses):
@@ -72,7 +77,7 @@ def _load_by_path(distribution, soname, requirement, clauses):
         files = metadata.files(distribution) or []
         version = metadata.version(distribution)
     except metadata.PackageNotFoundError as exc:
-        msg = f"{__name__.rpartition('.')[0]} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
+        msg = f"{_consumer()} needs {requirement} ({exc}); install it with: pip install '{requirement}'"
         raise ImportError(msg) from exc
     _check(distribution, version, requirement, clauses)
     for file in files:
