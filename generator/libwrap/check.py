@@ -15,7 +15,7 @@ from .consumer import (
     top_package,
 )
 from .policy import policy_name
-from .preload import first_own_import, loads_no_extension, loads_provider, package_files, shim_problem
+from .preload import first_own_import, loads_no_extension, package_files, provider_not_loaded, shim_problem
 from .providers import Provider, ProviderIndex
 from .wheelfile import Wheel, read_wheel
 
@@ -45,12 +45,9 @@ def preload_problem(wheel: Wheel, package: str, provider: Provider) -> str | Non
             f"{package}/__init__.py does not load it first: it imports {first} before _distributor_init; "
             "move `from . import _distributor_init` above that import (libwrap repair adds it first)"
         )
-    if not loads_provider(loader, provider):
-        how = f"import {provider.preload}" if provider.preload else "load " + ", ".join(sorted(provider.sonames))
-        return (
-            f"{package}/_distributor_init.py does not load it first: it does not {how}; "
-            "add the preload (libwrap repair writes it)"
-        )
+    missing = provider_not_loaded(loader, provider)
+    if missing is not None:
+        return f"{package}/_distributor_init.py does not load it first: {missing}; add the preload (libwrap repair writes it)"
     return None
 
 

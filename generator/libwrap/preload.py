@@ -31,6 +31,7 @@ __all__ = [
     "loads_provider",
     "merge_distributor_init",
     "package_files",
+    "provider_not_loaded",
     "render_distributor_init",
     "render_shim",
     "shim_problem",
@@ -210,12 +211,20 @@ def render_shim(extension: str, providers: list[Provider]) -> str:
     return head + _SHIM_LOADER.format(extension=extension)
 
 
+def provider_not_loaded(source: str, provider: Provider) -> str | None:
+    """'it does not import M' (or 'load SONAME') when the loader SOURCE does not load PROVIDER; else None."""
+    if loads_provider(source, provider):
+        return None
+    how = f"import {provider.preload}" if provider.preload else "load " + ", ".join(sorted(provider.sonames))
+    return f"it does not {how}"
+
+
 def shim_problem(source: str, extension: str, provider: Provider) -> str | None:
     """Why a shim module (SOURCE) does not load PROVIDER and then the extension module file EXTENSION;
     None if it does."""
-    if not loads_provider(source, provider):
-        how = f"import {provider.preload}" if provider.preload else "load " + ", ".join(sorted(provider.sonames))
-        return f"it does not {how}"
+    missing = provider_not_loaded(source, provider)
+    if missing is not None:
+        return missing
     tree = _parse(source)
     strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)} if tree is not None else set()
     if extension not in strings:
