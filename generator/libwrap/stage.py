@@ -285,6 +285,61 @@ def _copy_licenses(roots: list[Path], patterns: list[str], out: Path) -> list[st
     return sorted(copied)
 
 
+def system_license_files(path: Path) -> list[Path]:
+    """The licence files of the system package that installed PATH, asked of dpkg (Debian's
+    /usr/share/doc/<package>/copyright) or rpm (its %license files); [] when no package owns it."""
+    # usrmerge: a package may list /lib/... for a file the loader found as /usr/lib/...
+    text = str(path)
+    twin = (
+        text.removeprefix("/usr") if text.startswith("/usr/lib") else f"/usr{text}" if text.startswith("/lib") else ""
+    )
+    candidates = [c for c in dict.fromkeys((text, twin)) if c]
+    dpkg, rpm = find_tool("dpkg-query"), find_tool("rpm")
+    for candidate in candidates:
+        if dpkg:
+            proc = subprocess.run([dpkg, "-S", candidate], capture_output=True, text=True, check=False)
+            if proc.returncode == 0:  # "libgfortran5:amd64: /usr/lib/x86_64-linux-gnu/libgfortran.so.5.0.0"
+                package = proc.stdout.split(":", 1)[0].strip()
+                copyright = Path("/usr/share/doc") / package / "copyright"
+                if copyright.is_file():
+                    return [copyright]
+        if rpm:
+            proc = subprocess.run([rpm, "-q", "-L", "-f", candidate], capture_output=True, text=True, check=False)
+            if proc.returncode == 0:
+                files = [Path(line) for line in proc.stdout.splitlines() if line.startswith("/")]
+                if found := [f for f in files if f.is_file()]:
+                    return found
+    return []
+
+
+def runtime_licenses(bundled: Sequence[Library], given: Sequence[str]) -> dict[str, list[Path]]:
+    """The licence files of each runtime library shipped beside the library, by SONAME: those GIVEN as
+    SONAME=FILE, else those of the system package that installed it. Stops when one has none."""
+    chosen: dict[str, list[Path]] = {}
+    for item in given:
+        soname, sep, file = item.partition("=")
+        if not sep or not soname or not Path(file).is_file():
+            msg = f"--runtime-license {item!r} is not SONAME=FILE naming an existing file; give e.g. libgfortran.so.5=/path/COPYING"
+            raise StageError(msg)
+        chosen.setdefault(soname, []).append(Path(file))
+    shipped = {lib.soname for lib in bundled}
+    for soname in sorted(set(chosen) - shipped):
+        print(f"libwrap: warning: --runtime-license names {soname}, which this wheel does not ship", file=sys.stderr)
+    for lib in bundled:
+        if lib.soname in chosen:
+            continue
+        found = system_license_files(lib.path)
+        if not found:
+            msg = (
+                f"{lib.soname} ({lib.path}) ships beside the library, but no dpkg or rpm package owns it, so its licence "
+                f"was not found; name it with --runtime-license {lib.soname}=FILE (at build time: "
+                f"-Ccmake.define.LIBWRAP_RUNTIME_LICENSES={lib.soname}=FILE), or pass --no-license-files if you ship it another way"
+            )
+            raise StageError(msg)
+        chosen[lib.soname] = found
+    return {soname: files for soname, files in chosen.items() if soname in shipped}
+
+
 def primary_pc(pcs: Sequence[PcFile], pkgconfig_name: str) -> PcFile | None:
     """The library's own .pc file: NAME.pc, else the only one the install has."""
     chosen = [pc for pc in pcs if pc.name == pkgconfig_name] or (list(pcs) if len(pcs) == 1 else [])
@@ -338,6 +393,9 @@ class Options:
     )
     source_dir: Path | None = field(default=None, metadata={"help": "source tree to take licence files from"})
     license: tuple[str, ...] = field(default=(), metadata={"help": "licence file glob, repeatable"})
+    runtime_license: tuple[str, ...] = field(
+        default=(), metadata={"help": "SONAME=FILE, the licence of a runtime library shipped beside it, repeatable"}
+    )
     no_license_files: bool = field(default=False, metadata={"help": "ship no licence file"})
 
 
@@ -424,9 +482,17 @@ def stage(options: Options) -> dict[str, str]:
             "another way"
         )
         raise StageError(msg)
+    bundled_licenses = {} if o.no_license_files else runtime_licenses(bundled, o.runtime_license)
     if o.out.exists():
         shutil.rmtree(o.out)
     licenses = [] if o.no_license_files else _copy_licenses(roots, list(o.license), o.out / "licenses")
+    # the runtime libraries' own licences, each under its SONAME (GCC's runtime exception covers libgfortran)
+    for soname, files in bundled_licenses.items():
+        for file in files:
+            dest = o.out / "licenses" / soname / file.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, dest)
+            licenses.append(f"{soname}/{file.name}")
     (o.out / "licenses").mkdir(parents=True, exist_ok=True)
 
     lib_out = o.out / "lib"
@@ -602,7 +668,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out.write_text(f"set(LIBWRAP_REQUIRED_ENV {items})\n", encoding="utf-8")
             return 0
         values = {item.name: getattr(args, item.name) for item in fields(Options)}
-        stage(Options(**{**values, "license": tuple(p for p in values["license"] if p)}))
+        # CMake passes an empty list item for an unset cache variable
+        lists = {name: tuple(p for p in values[name] if p) for name in ("license", "runtime_license")}
+        stage(Options(**{**values, **lists}))
     except LibwrapError as exc:
         print(f"libwrap: {exc}", file=sys.stderr)
         return 1

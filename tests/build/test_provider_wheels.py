@@ -90,6 +90,13 @@ def elf_in_wheel(wheel: Path, member: str) -> DynamicInfo:
     return info
 
 
+def section_names(wheel: Path, member: str) -> set[str]:
+    from elftools.elf.elffile import ELFFile
+
+    with zipfile.ZipFile(wheel) as zf:
+        return {section.name for section in ELFFile(io.BytesIO(zf.read(member))).iter_sections()}
+
+
 def check_provider_wheel(
     wheel: Path,
     *,
@@ -115,6 +122,8 @@ def check_provider_wheel(
     assert lib.soname == soname
     assert lib.rpath == ()
     assert lib.runpath == ()
+    # stripped like the targets CMake built (scikit-build-core's install.strip): no debug information
+    assert not {".debug_info", ".symtab"} & section_names(wheel, f"{name}/lib/{soname}")
 
     with zipfile.ZipFile(wheel) as zf:
         # wheels cannot hold symlinks: the link name is a one-line linker script
@@ -216,6 +225,16 @@ def test_autotools_build(tmp_path: Path, as_tarball: bool) -> None:
     # libtool-style builds leave an absolute RUNPATH in the library; the staged copy has none
     check_provider_wheel(wheel, **AUTODEMO_WHEEL)
     check_repair_and_abi3(wheel, tmp_path / "repaired")
+
+
+def test_install_strip_off_keeps_the_debug_information(tmp_path: Path) -> None:
+    """autotools' default CFLAGS (-g -O2) leave debug information, which the default strip removes;
+    -Cinstall.strip=false, scikit-build-core's own setting, keeps it in the library and in _init."""
+    spec = ProviderSpec(name="autodemo", source=str(FIXTURES / "autodemo"), **AUTODEMO)  # type: ignore[arg-type]
+    wheel = generate_and_build(tmp_path, spec, "install.strip=false")
+    assert {".debug_info", ".symtab"} <= section_names(wheel, "autodemo/lib/libautodemo.so.2")
+    assert ".symtab" in section_names(wheel, "autodemo/_init.abi3.so")
+    python_ok([install_target(wheel, tmp_path / "site")], "import autodemo")
 
 
 def test_make_build_passes_the_same_variables_to_build_and_install(tmp_path: Path) -> None:

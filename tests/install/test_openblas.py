@@ -70,6 +70,8 @@ def test_provider_wheel_contents(openblas_wheel: Path) -> None:
         "openblas/lib/cmake/OpenBLAS/OpenBLASConfigVersion.cmake",
         *(f"openblas/include/{h}" for h in HEADERS),
         "openblas-0.3.31.dist-info/licenses/LICENSE",
+        # the Fortran runtime ships with its own licence: Debian's copyright of the package that installed it
+        *(f"openblas-0.3.31.dist-info/licenses/{name}/copyright" for name in FORTRAN_RUNTIME),
         "openblas-0.3.31.dist-info/METADATA",
         "openblas-0.3.31.dist-info/WHEEL",
         "openblas-0.3.31.dist-info/RECORD",
@@ -78,6 +80,8 @@ def test_provider_wheel_contents(openblas_wheel: Path) -> None:
     assert_hygienic(openblas_wheel)
     with zipfile.ZipFile(openblas_wheel) as zf:
         assert zf.read("openblas/lib/libopenblas.a") == f"INPUT({SONAME})\n".encode()
+        runtime = zf.read("openblas-0.3.31.dist-info/licenses/libgfortran.so.5/copyright").decode()
+        assert "GCC RUNTIME LIBRARY EXCEPTION" in runtime
         manifest = json.loads(zf.read("openblas/libwrap.json"))
     assert manifest["sonames"] == sorted([SONAME, *FORTRAN_RUNTIME])
     assert manifest["requirement"] == REQUIREMENT

@@ -40,6 +40,7 @@ def test_ilp64_wheel_contents(openblas64_wheel: Path) -> None:
         "openblas64/lib/cmake/OpenBLAS64/OpenBLAS64Config.cmake",
         "openblas64/include/cblas.h",
         "openblas64-0.3.31.dist-info/licenses/LICENSE",
+        *(f"openblas64-0.3.31.dist-info/licenses/{name}/copyright" for name in FORTRAN_RUNTIME),
     } <= names
     assert not [n for n in names if re.search(r"libopenblas(?!64_pypi)[^/]*\.so", n)]
     with zipfile.ZipFile(openblas64_wheel) as zf:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -201,7 +202,17 @@ def test_runtime_dependencies_outside_the_policy_ship_beside_the_library(tmp_pat
         pkgconfig_name="demo",
         soname="libdemo_pypi.so.1",
     )
+    # no package owns libruntime: shipping it without its licence is refused, before anything is written
+    with pytest.raises(
+        LibwrapError, match=r"libruntime.so.5 .* no dpkg or rpm package owns it.*--runtime-license libruntime.so.5=FILE"
+    ):
+        stage.stage(options)
+    assert not out.exists()
+    (system / "COPYING.RUNTIME").write_text("runtime licence", encoding="utf-8")
+    options = dataclasses.replace(options, runtime_license=(f"libruntime.so.5={system / 'COPYING.RUNTIME'}",))
     info = stage.stage(options)
+    assert (out / "licenses" / "libruntime.so.5" / "COPYING.RUNTIME").read_text(encoding="utf-8") == "runtime licence"
+    assert (out / "licenses" / "LICENSE").is_file()
     assert sorted(p.name for p in (out / "lib").iterdir()) == ["libdemo_pypi.so.1", "libruntime.so.5"]
     assert info["LIBRARY_FILES"].split(";") == [str(out / "lib" / n) for n in ("libdemo_pypi.so.1", "libruntime.so.5")]
     staged = read_dynamic(out / "lib" / "libdemo_pypi.so.1")
@@ -214,6 +225,45 @@ def test_runtime_dependencies_outside_the_policy_ship_beside_the_library(tmp_pat
     shutil.rmtree(system)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "5"
+
+
+@pytest.mark.parametrize("item", ["libruntime.so.5", "libruntime.so.5=/no/such/file", "=/etc/hostname"])
+def test_runtime_license_must_name_a_soname_and_a_file(item: str) -> None:
+    with pytest.raises(LibwrapError, match=r"is not SONAME=FILE naming an existing file"):
+        stage.runtime_licenses([], [item])
+
+
+@pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs dpkg")
+def test_system_license_is_the_owning_debian_packages_copyright() -> None:
+    """Debian ships a package's licence as /usr/share/doc/<package>/copyright (libgfortran5's is GCC's,
+    with the runtime library exception); zlib1g's stands in here, found from the loader's path."""
+    from .synthetic import LIBZ
+
+    found = stage.system_license_files(LIBZ.resolve())
+    assert [p.name for p in found] == ["copyright"]
+    assert "zlib" in found[0].read_text(encoding="utf-8").lower()
+    assert stage.system_license_files(Path("/no/such/libfoo.so.1")) == []
+
+
+def test_system_license_from_rpm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On RPM systems (manylinux images) the owning package's %license files are used; rpm stands in here."""
+    licenses = tmp_path / "usr" / "share" / "licenses" / "libgfortran"
+    licenses.mkdir(parents=True)
+    for name in ("COPYING3", "COPYING.RUNTIME"):
+        (licenses / name).write_text(name, encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    rpm = bin_dir / "rpm"
+    listing = "\n".join(str(licenses / name) for name in ("COPYING3", "COPYING.RUNTIME"))
+    # rpm -q -L -f FILE: the licence files of the package owning FILE (only /usr/lib64/libgfortran.so.5 here)
+    rpm.write_text(
+        f'#!/bin/sh\n[ "$4" = /usr/lib64/libgfortran.so.5 ] || exit 1\nprintf "{listing}\\n"\n', encoding="utf-8"
+    )
+    rpm.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(stage, "find_tool", shutil.which)  # not the interpreter's directory first
+    found = stage.system_license_files(Path("/lib64/libgfortran.so.5"))  # found through its /usr twin
+    assert [p.name for p in found] == ["COPYING3", "COPYING.RUNTIME"]
 
 
 def test_missing_build_tool_stops_before_the_build(monkeypatch: pytest.MonkeyPatch) -> None:

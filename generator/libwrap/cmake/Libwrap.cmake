@@ -251,13 +251,13 @@ endfunction()
 # libwrap_stage_library(<target> PREFIX <dir> PACKAGE <name> VERSION <v> REQUIREMENT <req>
 #                       PKGCONFIG_NAME <name> [INIT_SYMBOL <symbol>] [SOURCE_DIR <dir>] [SONAME <soname>]
 #                       [LINK_NAME <name>] [INCLUDE_SUBDIR <dir>] [CMAKE_PACKAGE <name>] [REQUIRES <provider>...]
-#                       [LICENSE_FILES <glob>...] [NO_LICENSE_FILES])
+#                       [LICENSE_FILES <glob>...] [RUNTIME_LICENSES <soname>=<file>...] [NO_LICENSE_FILES])
 # Stage the installed library (libwrap.stage) and create the IMPORTED target <target> for it.
 function(libwrap_stage_library target)
   # Optional one-value keywords, passed on as --source-dir, --soname...: add one here and to stage.Options.
   set(optional INIT_SYMBOL SOURCE_DIR SONAME LINK_NAME INCLUDE_SUBDIR CMAKE_PACKAGE)
   cmake_parse_arguments(PARSE_ARGV 1 arg "NO_LICENSE_FILES"
-    "PREFIX;PACKAGE;VERSION;REQUIREMENT;PKGCONFIG_NAME;${optional}" "LICENSE_FILES;REQUIRES")
+    "PREFIX;PACKAGE;VERSION;REQUIREMENT;PKGCONFIG_NAME;${optional}" "LICENSE_FILES;RUNTIME_LICENSES;REQUIRES")
   set(out "${CMAKE_CURRENT_BINARY_DIR}/libwrap-stage")
   set(command "${Python_EXECUTABLE}" -m libwrap.stage stage --prefix "${arg_PREFIX}" --out "${out}"
     --package "${arg_PACKAGE}" --version "${arg_VERSION}" --requirement "${arg_REQUIREMENT}"
@@ -271,6 +271,9 @@ function(libwrap_stage_library target)
   endforeach()
   foreach(pattern IN LISTS arg_LICENSE_FILES)
     list(APPEND command --license "${pattern}")
+  endforeach()
+  foreach(item IN LISTS arg_RUNTIME_LICENSES)
+    list(APPEND command --runtime-license "${item}")
   endforeach()
   foreach(provider IN LISTS arg_REQUIRES)
     list(APPEND command --requires "${provider}")
@@ -359,6 +362,17 @@ function(libwrap_install_provider library)
   install(TARGETS ${arg_MODULE} LIBRARY DESTINATION "${PACKAGE}" RUNTIME DESTINATION "${PACKAGE}")
   # <pkg>/lib/<soname>: one regular file per library
   install(FILES ${files} DESTINATION "${PACKAGE}/lib")
+  # install.strip (scikit-build-core's default) strips only targets built here; the library's own build
+  # (autotools: -g -O2) left debug information in it. Stripped as Debian's dh_strip does a shared library.
+  if(CMAKE_STRIP AND NOT APPLE AND NOT WIN32)
+    foreach(file IN LISTS files)
+      get_filename_component(name "${file}" NAME)
+      install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+  execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-unneeded --remove-section=.comment
+    \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${PACKAGE}/lib/${name}\" COMMAND_ERROR_IS_FATAL ANY)
+endif()")
+    endforeach()
+  endif()
   # <pkg>/lib/lib<name>.a, a linker script: lets consumers link with -l<name>
   install(FILES ${link_files} DESTINATION "${PACKAGE}/lib")
   # <pkg>/include/...
