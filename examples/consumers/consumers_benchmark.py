@@ -17,6 +17,7 @@ once per WORK directory; a second run reuses them. From the repository root, aft
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import re
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -113,6 +115,13 @@ def cffi_summary(proc: subprocess.CompletedProcess[str]) -> str:
     return re.sub(r" in [\d.]+s.*$", "", last)
 
 
+def shipped_libraries(wheel: Path) -> str:
+    """The shared libraries a provider wheel ships (<package>/lib/*.so*) and their sizes."""
+    with zipfile.ZipFile(wheel) as zf:
+        libs = [i for i in zf.infolist() if i.filename.split("/")[1:2] == ["lib"] and ".so" in i.filename]
+    return ", ".join(f"{Path(i.filename).name} {i.file_size:,} B" for i in libs)
+
+
 def row(*cells: str) -> str:
     return f"| {' | '.join(cells)} |"
 
@@ -156,7 +165,8 @@ def sizes_rows(
     ]
 
 
-def main() -> int:
+def measure() -> tuple[list[str], list[str]]:
+    """Build, repair and test both consumers; returns the table's rows and the notes under it."""
     factory = cast("pytest.TempPathFactory", Work(WORK))
     tmp = Path(tempfile.mkdtemp(prefix="libwrap-consumers-"))
     rows: list[str] = []
@@ -194,8 +204,16 @@ def main() -> int:
         + ", ".join(sorted(n.name for n in (tmp / "lxml-grafted-site").glob("lxml.libs/*"))),
         f"cffi: {cffi_raw.name} ({cffi_raw.stat().st_size:,} B as built) -> {cffi['libwrap'][1].name}; grafted by auditwheel: "
         + ", ".join(sorted(n.name for n in (tmp / "cffi-grafted-site").glob("cffi.libs/*"))),
-        f"providers: {', '.join(w.name for w in [*xml_providers, ffi_provider])}",
+        "providers (libraries stripped by the build, scikit-build-core's install.strip): "
+        + "; ".join(f"{w.name}: {shipped_libraries(w)}" for w in [*xml_providers, ffi_provider]),
     ]
+    return rows, notes
+
+
+def main() -> int:
+    # what the builds print (libwrap new's "Created ...") goes to stderr; stdout is the report
+    with contextlib.redirect_stdout(sys.stderr):
+        rows, notes = measure()
     cpus = os.cpu_count()
     print("# Real consumers on libwrap providers: measured figures\n")
     print(
