@@ -290,10 +290,9 @@ def system_license_files(path: Path) -> list[Path]:
     /usr/share/doc/<package>/copyright) or rpm (its %license files); [] when no package owns it."""
     # usrmerge: a package may list /lib/... for a file the loader found as /usr/lib/...
     text = str(path)
-    twin = (
-        text.removeprefix("/usr") if text.startswith("/usr/lib") else f"/usr{text}" if text.startswith("/lib") else ""
-    )
-    candidates = [c for c in dict.fromkeys((text, twin)) if c]
+    candidates = [text, text.removeprefix("/usr")] if text.startswith("/usr/lib") else [text]
+    if text.startswith("/lib"):
+        candidates.append(f"/usr{text}")
     dpkg, rpm = find_tool("dpkg-query"), find_tool("rpm")
     for candidate in candidates:
         if dpkg:
@@ -668,8 +667,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out.write_text(f"set(LIBWRAP_REQUIRED_ENV {items})\n", encoding="utf-8")
             return 0
         values = {item.name: getattr(args, item.name) for item in fields(Options)}
-        # CMake passes an empty list item for an unset cache variable
-        lists = {name: tuple(p for p in values[name] if p) for name in ("license", "runtime_license")}
+        # repeatable options become tuples; CMake passes an empty item for an unset cache variable
+        lists = {name: tuple(v for v in value if v) for name, value in values.items() if isinstance(value, list)}
         stage(Options(**{**values, **lists}))
     except LibwrapError as exc:
         print(f"libwrap: {exc}", file=sys.stderr)
