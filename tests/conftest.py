@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from libwrap.spec import ProviderSpec
 
@@ -25,6 +26,10 @@ from .helpers import (
     run,
     wheel_names,
 )
+
+# Property tests: the same examples on every run (CI must not flake), no example database on disk.
+settings.register_profile("libwrap", derandomize=True, database=None, deadline=None, max_examples=300)
+settings.load_profile("libwrap")
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import check, new, repair
 from ._version import __version__
@@ -15,8 +16,15 @@ __all__ = ["main"]
 SUBCOMMANDS = {"new": new, "repair": repair, "check": check}
 
 
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line naming the fix, like every other libwrap error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="libwrap",
         description="Turn a native shared library into a provider wheel that other wheels depend on.",
         allow_abbrev=False,
