@@ -139,6 +139,9 @@ def check_provider_wheel(
         assert "/tmp/" not in config
         metadata = zf.read(f"{name}-{version}.dist-info/METADATA").decode()
         assert "Requires-Python: >=3.9" in metadata
+        # PEP 639: METADATA names each licence file the wheel carries (regression: none were named)
+        assert metadata.startswith("Metadata-Version: 2.4\n")
+        assert sorted(re.findall(r"^License-File: (.+)$", metadata, flags=re.MULTILINE)) == sorted(licenses)
         entry_points = zf.read(f"{name}-{version}.dist-info/entry_points.txt").decode()
         assert f"[pkg_config]\n{name} = {name}.lib.pkgconfig" in entry_points
         assert "[cmake.root]" in entry_points

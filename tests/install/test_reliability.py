@@ -207,3 +207,84 @@ def test_library_lacking_a_symbol_is_named(consumer_site: Path, tmp_path: Path) 
     )
     assert "undefined symbol: wrapdemo_init_count" in last
     assert last.endswith("install the wrapdemo it was built for: pip install 'wrapdemo>=1.2.3,<2'")
+
+
+@pytest.fixture
+def damaged_site(provider_site: Path, tmp_path: Path) -> Path:
+    """A copy of the installed provider that a test may damage."""
+    return Path(shutil.copytree(provider_site, tmp_path / "site", symlinks=True))
+
+
+REINSTALL = "reinstall it: pip install --force-reinstall 'wrapdemo==1.2.3'"
+
+
+def test_a_deleted_library_file_names_the_provider_and_the_reinstall(damaged_site: Path) -> None:
+    """The loader's own message named only the file (regression: a raw 'cannot open shared object file')."""
+    (damaged_site / "wrapdemo" / "lib" / "libwrapdemo.so.1").unlink()
+    proc = python_with([damaged_site], "import wrapdemo")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"ImportError: wrapdemo 1.2.3 is damaged: libwrapdemo.so.1 missing from {damaged_site}")
+    assert last.endswith(REINSTALL)
+
+
+def test_a_deleted_manifest_is_one_line_not_a_traceback(damaged_site: Path) -> None:
+    """get_sonames() on a provider whose libwrap.json is gone (regression: a bare FileNotFoundError)."""
+    (damaged_site / "wrapdemo" / "libwrap.json").unlink()
+    proc = python_with([damaged_site], "import wrapdemo; wrapdemo.get_sonames()")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("FileNotFoundError: wrapdemo is damaged: ")
+    assert last.endswith(REINSTALL)
+    cli = subprocess.run(
+        [sys.executable, "-m", "wrapdemo", "--sonames"],
+        env={**os.environ, "PYTHONPATH": str(damaged_site)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert cli.returncode == 1
+    assert cli.stderr.count("\n") == 1, cli.stderr
+    assert cli.stderr.startswith("python -m wrapdemo: error: wrapdemo is damaged: ")
+
+
+@pytest.mark.parametrize("value", ["0", "false", "No", "off", " "])
+def test_an_off_value_keeps_the_foreign_copy_refused(provider_site: Path, foreign_copy: Path, value: str) -> None:
+    """ALLOW_FOREIGN_LIBRARY=false turned the override on (regression: any non-empty value but 0 did)."""
+    proc = python_with([provider_site], preload_then(foreign_copy, "import wrapdemo"), env={ALLOW: value})
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith("ImportError: wrapdemo loaded ")
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "on"])
+def test_an_on_value_accepts_the_foreign_copy(provider_site: Path, foreign_copy: Path, value: str) -> None:
+    code = preload_then(foreign_copy, "import wrapdemo; print('imported')")
+    proc = python_with([provider_site], code, env={ALLOW: value})
+    assert proc.returncode == 0, proc.stderr
+    assert "RuntimeWarning: wrapdemo loaded" in proc.stderr
+
+
+def test_a_value_neither_on_nor_off_is_an_error(provider_site: Path, foreign_copy: Path) -> None:
+    proc = python_with([provider_site], preload_then(foreign_copy, "import wrapdemo"), env={ALLOW: "maybe"})
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last == (
+        f"ImportError: {ALLOW}='maybe' is neither on (1, true, yes, on) nor off (0, false, no, off); set 1 or unset it"
+    )
+
+
+def test_a_foreign_copy_from_ld_library_path_is_blamed_on_it(provider_site: Path, foreign_copy: Path) -> None:
+    """The loader searches LD_LIBRARY_PATH before the wheel's RUNPATH (regression: blamed on import order)."""
+    env = {"LD_LIBRARY_PATH": str(foreign_copy.parent)}
+    proc = python_with([provider_site], "import wrapdemo", env=env)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: wrapdemo loaded ")
+    assert f"LD_LIBRARY_PATH holds its directory ({foreign_copy.parent})" in last
+    assert "import wrapdemo before" not in last
+
+
+def test_a_foreign_copy_from_ld_preload_is_blamed_on_it(provider_site: Path, foreign_copy: Path) -> None:
+    proc = python_with([provider_site], "import wrapdemo", env={"LD_PRELOAD": str(foreign_copy)})
+    assert proc.returncode == 1
+    assert f"LD_PRELOAD names it ({foreign_copy})" in proc.stderr.strip().splitlines()[-1]

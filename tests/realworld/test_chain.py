@@ -12,7 +12,7 @@ import pytest
 
 from libwrap.elf import read_dynamic_stream
 
-from ..helpers import install_target, python_ok, wheel_names
+from ..helpers import install_target, python_ok, python_with, wheel_names
 from .builds import libxml2_wheel, libxslt_wheel, libzlib_wheel
 
 pytestmark = [pytest.mark.slow, pytest.mark.realworld]
@@ -87,3 +87,14 @@ def test_import_loads_the_chain_from_three_separate_sites(tmp_path_factory: pyte
         str(sites[2] / "libxslt/lib/libxslt.so.1"),
     ]
     assert maps == str(sorted(expected))
+
+
+def test_a_missing_required_provider_names_itself_and_the_install(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """libxslt installed without libxml2 (regression: a bare ModuleNotFoundError for 'libxml2')."""
+    site = install_target(libxslt_wheel(tmp_path_factory), tmp_path_factory.mktemp("xslt-alone"))
+    proc = python_with([site], "import libxslt")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last == (
+        "ImportError: libxslt needs libxml2<3,>=2.9.14, which is not installed; install it: pip install 'libxml2<3,>=2.9.14'"
+    )

@@ -208,7 +208,7 @@ def test_a_provider_built_on_another_declares_and_imports_it(tmp_path: Path) -> 
     cmake = (project / "CMakeLists.txt").read_text(encoding="utf-8")
     assert cmake.count('REQUIRES "libxml2"') == 2  # built against it, and staged knowing it
     init_py = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
-    assert init_py.index("import libxml2 as _required_1") < init_py.index("from . import _init")
+    assert init_py.index('_require("libxml2", "libxml2>=2.9.14,<3")') < init_py.index("_init = _load()")
 
 
 def test_meson_build_requires_meson_and_ninja(tmp_path: Path) -> None:

@@ -28,7 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.asked:
         parser.print_help()
         return 2
-    print(" ".join(queries[flag][1]() for flag in args.asked))
+    try:
+        print(" ".join(queries[flag][1]() for flag in args.asked))
+    except FileNotFoundError as exc:  # a damaged install: the message names the reinstall
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

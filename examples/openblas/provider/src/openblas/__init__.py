@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import ModuleType
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _LIB_DIR = os.path.join(_HERE, "lib")
@@ -16,13 +17,10 @@ _LIB_DIR = os.path.join(_HERE, "lib")
 if sys.platform == "win32":
     # Windows finds an extension's DLLs only in directories registered like this.
     _DLL_DIRECTORY = os.add_dll_directory(_LIB_DIR)
-from . import _init  # noqa: E402  (must follow the DLL directory setup)
 
 __version__ = "0.3.31"
 #: The release numbers of ``__version__``, e.g. for build scripts that compare versions.
 version_info = (0, 3, 31)
-#: What openblas_get_config() returned when the library was loaded.
-config = _init.init_result
 
 __all__ = [
     "__version__",
@@ -45,6 +43,7 @@ __all__ = [
 _REQUIREMENT = "openblas>=0.3.31,<0.4"
 _CMAKE_PACKAGE = "OpenBLAS"
 _FOREIGN_ENV = "OPENBLAS_ALLOW_FOREIGN_LIBRARY"
+_REINSTALL = "pip install --force-reinstall 'openblas==0.3.31'"
 _manifest: dict[str, object] = {}
 
 
@@ -53,8 +52,13 @@ def _read_manifest() -> dict[str, object]:
     if not _manifest:
         import json
 
-        with open(os.path.join(_HERE, "libwrap.json"), encoding="utf-8") as f:
-            _manifest.update(json.load(f))
+        path = os.path.join(_HERE, "libwrap.json")
+        try:
+            with open(path, encoding="utf-8") as f:
+                _manifest.update(json.load(f))
+        except (OSError, ValueError) as exc:
+            msg = f"{__name__} is damaged: {path} cannot be read ({exc}); reinstall it: {_REINSTALL}"
+            raise FileNotFoundError(msg) from None
     return _manifest
 
 
@@ -135,7 +139,6 @@ def explain_missing_symbols(package: str, requirement: str) -> None:
     import importlib.machinery
     import sys
     from collections.abc import Sequence
-    from types import ModuleType
 
     key = ("openblas", package)
     if any(getattr(finder, "libwrap_explains", None) == key for finder in sys.meta_path):
@@ -180,31 +183,99 @@ def explain_missing_symbols(package: str, requirement: str) -> None:
     sys.meta_path.insert(0, Finder())
 
 
-def _check_loaded_copy() -> None:
+def _require(provider: str, requirement: str) -> None:
+    """Import a provider whose library ours links to: loaded first, the loader binds ours to that copy."""
+    import importlib
+
+    try:
+        importlib.import_module(provider)
+    except ModuleNotFoundError as exc:
+        if exc.name != provider:
+            raise  # the provider is there but failed: its own message says why
+        msg = f"{__name__} needs {requirement}, which is not installed; install it: pip install '{requirement}'"
+        raise ImportError(msg, name=__name__) from exc
+
+
+def _load() -> ModuleType:
+    """Import ``_init``, which makes the loader load the library; a damaged install says so."""
+    import importlib
+
+    try:
+        return importlib.import_module("._init", __name__)
+    except ImportError as exc:
+        try:
+            missing = [name for name in ["_init", *get_sonames()] if not _installed(name)]
+        except FileNotFoundError as damaged:
+            raise ImportError(str(damaged), name=__name__) from exc
+        if not missing:
+            raise
+        msg = (
+            f"{__name__} {__version__} is damaged: {', '.join(missing)} missing from {_HERE} "
+            f"({exc}); reinstall it: {_REINSTALL}"
+        )
+        raise ImportError(msg, name=__name__) from exc
+
+
+def _installed(name: str) -> bool:
+    """Whether the file NAME (a SONAME in lib/, or the _init extension) is where the build put it."""
+    if name == "_init":
+        import importlib.machinery
+
+        return any(os.path.isfile(os.path.join(_HERE, name + s)) for s in importlib.machinery.EXTENSION_SUFFIXES)
+    return os.path.isfile(os.path.join(_LIB_DIR, name))
+
+
+def _foreign_allowed() -> bool:
+    """NAME_ALLOW_FOREIGN_LIBRARY read as a switch: a value that is neither on nor off is an error."""
+    raw = os.environ.get(_FOREIGN_ENV, "")
+    value = raw.strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    msg = f"{_FOREIGN_ENV}={raw!r} is neither on (1, true, yes, on) nor off (0, false, no, off); set 1 or unset it"
+    raise ImportError(msg, name=__name__)
+
+
+def _foreign_cause(loaded: str) -> str:
+    """Why the loader bound another copy, and what stops it: LD_PRELOAD, LD_LIBRARY_PATH or import order."""
+    real = os.path.realpath(loaded)
+    for entry in os.environ.get("LD_PRELOAD", "").replace(":", " ").split():
+        if os.path.realpath(entry) == real or ("/" not in entry and entry == os.path.basename(loaded)):
+            return f"LD_PRELOAD names it ({entry}); remove it from LD_PRELOAD"
+    for entry in os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep):
+        if entry and os.path.realpath(entry) == os.path.dirname(real):
+            return (
+                f"LD_LIBRARY_PATH holds its directory ({entry}), which the loader searches before the wheel's own; "
+                "remove that directory from LD_LIBRARY_PATH"
+            )
+    return f"another copy with the same SONAME was loaded first; import {__name__} before that package"
+
+
+def _check_loaded_copy(init: ModuleType) -> None:
     """Refuse to run on a foreign copy of the library that was loaded under our SONAME first."""
-    loaded = _init.library_path
+    loaded = init.library_path
     if loaded is None or os.path.realpath(os.path.dirname(loaded)) == os.path.realpath(_LIB_DIR):
         return
     ours = get_library_path()
-    if _read_manifest().get("versioned_symbols") and _init.library_versioned is False:
+    cause = _foreign_cause(loaded)
+    if _read_manifest().get("versioned_symbols") and init.library_versioned is False:
         # Not even a warning: extensions linked to our versioned symbols abort the process on it.
         msg = (
-            f"openblas found {loaded} loaded under its SONAME, without the symbol versions of "
-            f"{ours}; extensions built against openblas would abort the interpreter on it. "
-            "Import openblas before the package that loads the other copy"
+            f"{__name__} found {loaded} loaded under its SONAME, without the symbol versions of "
+            f"{ours}; extensions built against {__name__} would abort the interpreter on it: {cause}"
         )
-        raise ImportError(msg)
-    message = (
-        f"openblas loaded {loaded} instead of its own {ours}: another copy with the same "
-        f"SONAME was loaded first; import openblas before that package, or set "
-        f"{_FOREIGN_ENV}=1 to accept the other copy"
-    )
-    if os.environ.get(_FOREIGN_ENV, "") not in ("", "0"):
+        raise ImportError(msg, name=__name__)
+    message = f"{__name__} loaded {loaded} instead of its own {ours}: {cause}, or set {_FOREIGN_ENV}=1 to accept it"
+    if _foreign_allowed():
         import warnings
 
         warnings.warn(message, RuntimeWarning, stacklevel=3)
         return
-    raise ImportError(message)
+    raise ImportError(message, name=__name__)
 
 
-_check_loaded_copy()
+_init = _load()
+_check_loaded_copy(_init)
+#: What openblas_get_config() returned when the library was loaded.
+config = _init.init_result

@@ -1,0 +1,1 @@
+"""The provider build: what a generated project runs while ``pip wheel`` builds it."""
