@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,14 +76,13 @@ def _fill_missing(values: dict[str, Any], *, interactive: bool) -> None:
     values["version"] = _ask(text, "--version", interactive=interactive)
 
 
-def _check_licenses(spec: ProviderSpec) -> None:
+def _check_licenses(spec: ProviderSpec, names: list[str] | None) -> None:
     """A local source must carry a licence file, or the user must say where it is (or that it ships
     another way): a binary is never redistributed without its licence."""
     if spec.no_license_files or spec.license_files:
         return  # named files are checked by the build, against the source and the install prefix
     from .stage import describe_license_names, source_licenses
 
-    names = source_names(spec.source)
     if names is not None and not source_licenses(names):
         msg = (
             f"--source {spec.source} has no licence file at its top level ({describe_license_names()}); "
@@ -92,20 +92,61 @@ def _check_licenses(spec: ProviderSpec) -> None:
 
 
 def check_prebuilt(spec: ProviderSpec) -> None:
-    """A prebuilt prefix must hold a shared library with a SONAME that exports the init symbol."""
-    from .stage import StageError, find_libraries, pick_primary
+    """A prebuilt prefix must hold a shared library with a SONAME that exports the init symbol, and
+    every file staging would copy from it must be inside it (no link to the build machine's files)."""
+    from .stage import StageError, check_prefix, find_libraries, pick_primary
 
     prefix = Path(spec.source)
     if not prefix.is_dir():
-        return  # an archive is checked when the build unpacks it
+        return  # an archive's members were checked by source_names; its libraries when the build unpacks it
     try:
         pick_primary(find_libraries(prefix), spec.init_symbol)
+        check_prefix(prefix, spec.include_subdir, spec.license_files, no_license_files=spec.no_license_files)
     except StageError as exc:
         raise UsageError(str(exc)) from None
 
 
+def _installed_non_provider(name: str) -> str:
+    """'pip 24.0' when NAME is an installed distribution that is not a libwrap provider, else ""."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return ""
+    if any(f.name == "libwrap.json" and len(f.parts) == 2 for f in dist.files or []):
+        return ""
+    return f"{dist.metadata['Name']} {dist.version}"
+
+
+def check_not_shadowing(name: str) -> None:
+    """NAME must not be an installed distribution or importable module other than a libwrap provider:
+    the provider would replace it (``libwrap new pip``), or importing it would import the other."""
+    import importlib.util
+
+    other = _installed_non_provider(name)
+    if other:
+        msg = (
+            f"{name!r} is the name of {other}, installed here, which is not a libwrap provider: a provider of that "
+            f"name would replace it; pick another name (e.g. 'lib{name}')"
+        )
+        raise UsageError(msg)
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        found = None
+    # a namespace package has no origin: a directory named NAME, such as the project rendered before
+    if found is not None and found.origin and not (Path(found.origin).parent / "libwrap.json").is_file():
+        msg = (
+            f"{name!r} is a module this Python already imports ({found.origin}): a provider of that name would "
+            f"shadow it; pick another name (e.g. 'lib{name}')"
+        )
+        raise UsageError(msg)
+
+
 def resolve_requires(requires: tuple[str, ...]) -> tuple[str, ...]:
-    """Each --requires with its range: a bare name takes the one the installed provider declares."""
+    """Each --requires with its range: a bare name takes the one the installed provider declares. A
+    name that is installed here but is no libwrap provider (pip, cmake) is refused, range or not."""
     from packaging.requirements import Requirement
 
     from .providers import installed_libwrap_provider
@@ -113,6 +154,13 @@ def resolve_requires(requires: tuple[str, ...]) -> tuple[str, ...]:
     resolved = []
     for item in requires:
         requirement = Requirement(item)
+        other = _installed_non_provider(requirement.name)
+        if other:
+            msg = (
+                f"--requires {item}: {other} is installed here but is not a libwrap provider (it has no libwrap.json); "
+                "name a provider built by libwrap new, whose library this one links to"
+            )
+            raise UsageError(msg)
         if str(requirement.specifier):
             resolved.append(str(requirement))
             continue
@@ -127,18 +175,30 @@ def resolve_requires(requires: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(resolved)
 
 
+def build_command(target: Path) -> str:
+    """The pip command that builds TARGET: a bare relative name needs ./ or pip looks it up on an index."""
+    shown = str(target)
+    if not target.is_absolute() and target.parts[:1] not in (("..",), (".",)):
+        shown = f"./{shown}"
+    return f"pip wheel {shlex.quote(shown)} -w dist"
+
+
 def execute(args: argparse.Namespace) -> int:
     validate_name(args.name)
     check_target(args.name, args.output_dir, force=args.force)
+    check_not_shadowing(args.name)
     values = _options(args)
     _fill_missing(values, interactive=not args.no_input and sys.stdin.isatty())
     spec = ProviderSpec(name=args.name, **values).validate()
     if spec.requires:
         spec = dataclasses.replace(spec, requires=resolve_requires(spec.requires))
+    # an archive's members are checked as the build checks them; a directory is listed for its licences
+    listed = Path(spec.source).is_file() or not (spec.no_license_files or spec.license_files)
+    names = source_names(spec.source) if listed else None
     if spec.build == "prebuilt":
         check_prebuilt(spec)
-    _check_licenses(spec)
+    _check_licenses(spec, names)
     target = generate_project(spec, args.output_dir, force=args.force)
     print(f"Created {target} ({spec.build} build of {spec.source}, version {spec.version})")
-    print(f"Next: pip wheel {target} -w dist   # then pip install dist/{spec.name}-*.whl")
+    print(f"Next: {build_command(target)}   # then pip install dist/{spec.name}-*.whl")
     return 0

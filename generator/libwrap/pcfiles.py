@@ -8,10 +8,13 @@ written from what the build knows.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from .sources import resolve_inside
 
 __all__ = ["PC_DIRS", "PcFile", "generated", "installed", "relocate"]
 
@@ -19,7 +22,14 @@ __all__ = ["PC_DIRS", "PcFile", "generated", "installed", "relocate"]
 PC_DIRS = ("lib/pkgconfig", "lib64/pkgconfig", "share/pkgconfig")
 _VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)\s*=(.*)$")
 _FIELD = re.compile(r"^([A-Za-z.]+)\s*:(.*)$")
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+#: The longest a value may grow by expanding variables (a real one is a few hundred characters).
+MAX_EXPANDED = 65536
 HEADER = "# Relocatable: every path is relative to this file, wherever the {package} wheel is installed.\n"
+
+
+class _TooLong(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -37,17 +47,35 @@ class PcFile:
                 return match[2].strip()
         return ""
 
-    def variable(self, key: str) -> str:
+    @functools.cached_property
+    def _variables(self) -> dict[str, str]:
+        found: dict[str, str] = {}
         for line in self.text.splitlines():
             match = _VARIABLE.match(line.strip())
-            if match and match[1] == key:
-                return match[2].strip()
-        return ""
+            if match:
+                found.setdefault(match[1], match[2].strip())
+        return found
+
+    def variable(self, key: str) -> str:
+        return self._variables.get(key, "")
 
     def expand(self, value: str) -> str:
         """VALUE with this file's ``${var}`` references expanded."""
         for _ in range(5):
-            expanded = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}", lambda m: self.variable(m[1]), value)
+            size = len(value)
+
+            def substitute(match: re.Match[str]) -> str:
+                nonlocal size
+                text = self.variable(match[1])
+                size += len(text)
+                if size > MAX_EXPANDED:  # a=${a}${a}... doubles at each round: a hostile file must not exhaust memory
+                    raise _TooLong
+                return text
+
+            try:
+                expanded = _REFERENCE.sub(substitute, value)
+            except _TooLong:
+                break
             if expanded == value:
                 break
             value = expanded
@@ -78,7 +106,9 @@ def installed(prefix: Path) -> list[PcFile]:
     found: dict[str, PcFile] = {}
     for directory in PC_DIRS:
         for path in sorted((prefix / directory).glob("*.pc")):
-            found.setdefault(path.stem, PcFile(path.stem, path.read_text(encoding="utf-8", errors="replace")))
+            real = resolve_inside(prefix, path)  # a link to the build machine's own .pc must not ship
+            if path.stem not in found and real.is_file():
+                found[path.stem] = PcFile(path.stem, real.read_text(encoding="utf-8", errors="replace"))
     return list(found.values())
 
 
@@ -110,7 +140,8 @@ def relocate(
         variable = _VARIABLE.match(line.strip())
         if variable and variable[1] == "prefix":
             continue  # replaced by the line above
-        line = line.replace(build_prefix, "${prefix}")
+        if build_prefix:  # the root as prefix: "" would be found between every two characters
+            line = line.replace(build_prefix, "${prefix}")
         if foreign and not variable:
             line = " ".join(t for t in line.split(" ") if not any(str(root) in t for root in foreign))
         if include_subdir:

@@ -7,6 +7,7 @@ pasted raw: ``libxml-2.0`` must stay one TOML key, not the dotted key ``libxml-2
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -80,19 +81,44 @@ def template_dir() -> Path:
     raise UsageError(msg)
 
 
+def _writable_base(output_dir: Path) -> None:
+    """OUTPUT_DIR, or the directory it would be created in, must be a directory this user can write."""
+    base = output_dir
+    while not base.exists() and not base.is_symlink() and base.parent != base:
+        base = base.parent
+    if not base.is_dir():
+        what = "is a file" if base == output_dir else f"is under {base}, which is a file"
+        msg = f"output {output_dir} {what}; pass -o with a directory"
+        raise UsageError(msg)
+    if not os.access(base, os.W_OK | os.X_OK):
+        msg = f"output {output_dir}: cannot write into {base} (permission denied); pass -o with a directory you can write to"
+        raise UsageError(msg)
+
+
 def check_target(name: str, output_dir: Path, *, force: bool) -> Path:
     """Where the project will go; refuses a non-empty directory unless ``force``."""
     target = output_dir / name
-    if output_dir.exists() and not output_dir.is_dir():
-        msg = f"output {output_dir} is a file; pass -o with a directory"
-        raise UsageError(msg)
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
-        msg = f"{target} exists and is not a directory; remove it or pass another -o"
-        raise UsageError(msg)
-    if target.is_dir() and any(target.iterdir()) and not force:
-        msg = f"directory {target} is not empty; pass --force to overwrite it"
-        raise UsageError(msg)
+    try:
+        _writable_base(output_dir)
+        if target.is_symlink() or (target.exists() and not target.is_dir()):
+            msg = f"{target} exists and is not a directory; remove it or pass another -o"
+            raise UsageError(msg)
+        if target.is_dir() and any(target.iterdir()) and not force:
+            msg = f"directory {target} is not empty; pass --force to overwrite it"
+            raise UsageError(msg)
+    except OSError as exc:
+        msg = f"output {output_dir} cannot be used ({exc.strerror or exc}); pass -o with a directory you can write to"
+        raise UsageError(msg) from None
     return target
+
+
+def _created_dirs(output_dir: Path) -> list[Path]:
+    """The directories that mkdir(parents=True) would create for OUTPUT_DIR, outermost first."""
+    missing = []
+    while not output_dir.exists() and output_dir.parent != output_dir:
+        missing.append(output_dir)
+        output_dir = output_dir.parent
+    return missing[::-1]
 
 
 def generate_project(spec: ProviderSpec, output_dir: Path, *, force: bool = False) -> Path:
@@ -109,10 +135,17 @@ def generate_project(spec: ProviderSpec, output_dir: Path, *, force: bool = Fals
     # cookiecutter.json holds only cookiecutter's own settings; the values come from the spec.
     settings = json.loads((template / "cookiecutter.json").read_text(encoding="utf-8"))
     context = {"cookiecutter": {**settings, **spec.context(libwrap_version), "_template": str(template)}}
-    output_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=output_dir, prefix=f".{spec.name}-") as staging:
-        rendered = Path(generate_files(repo_dir=str(template), context=context, output_dir=staging))
-        if target.is_dir():
-            shutil.rmtree(target)
-        rendered.rename(target)
+    created = _created_dirs(output_dir)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=output_dir, prefix=f".{spec.name}-") as staging:
+            rendered = Path(generate_files(repo_dir=str(template), context=context, output_dir=staging))
+            if target.is_dir():
+                shutil.rmtree(target)
+            rendered.rename(target)
+    except OSError as exc:
+        if created:  # what this call created, and nothing else
+            shutil.rmtree(created[0], ignore_errors=True)
+        msg = f"cannot write the project into {output_dir} ({exc.strerror or exc}); pass -o with a directory you can write to"
+        raise UsageError(msg) from None
     return target

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import keyword
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -19,8 +20,9 @@ from typing import Any, Literal
 from packaging.utils import InvalidName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .archives import ARCHIVES
 from .errors import UsageError
-from .versions import cmake_compatibility, compatible_requirement
+from .versions import abi_upper_bound, admits, cmake_compatibility, compatible_requirement, satisfiable
 
 __all__ = [
     "ARCHIVES",
@@ -44,7 +46,6 @@ BUILD_REQUIRES = {"meson": ("meson>=1.1", "ninja>=1.11")}
 INIT_RETURNS = ("void", "int", "str")
 #: Any of these makes a source buildable with --build autotools (configure.ac through autoreconf).
 AUTOTOOLS_FILES = ("configure", "configure.ac", "configure.in")
-ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst", ".tar", ".zip")
 
 #: What a provider package exports besides its init result (the template's __all__ and helpers).
 PUBLIC_API = (
@@ -66,7 +67,8 @@ PUBLIC_API = (
 # Import names that would shadow something users need, beyond keywords and the stdlib.
 RESERVED_NAMES = frozenset({"libwrap", "lib", "include", "test", "tests", "src", "build", "dist", "setup", "site"})
 
-_SONAME = re.compile(r"lib[A-Za-z0-9_+-][A-Za-z0-9_.+-]*\.so(\.[0-9]+)*")
+# the stem (what follows -l) starts like a name: lib-.so would give -l-, which the linker reads as an option
+_SONAME = re.compile(r"lib[A-Za-z0-9_][A-Za-z0-9_.+-]*\.so(\.[0-9]+)*")
 _PROGRAM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 _C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.+-]*")
@@ -87,9 +89,30 @@ def _text(label: str, value: str) -> None:
 
 def _version(label: str, value: str) -> None:
     try:
-        Version(value)
+        version = Version(value)
     except InvalidVersion:
         msg = f"{label} {value!r} is not a PEP 440 version; pass a version like 1.2.3"
+        raise UsageError(msg) from None
+    if version.epoch:
+        # CMake's version files, pkg-config and the consumers' preload compare release numbers only
+        msg = (
+            f"{label} {value!r} has an epoch ({version.epoch}!), which CMake and pkg-config cannot compare; "
+            f"pass the version without it: {label} {str(version).split('!', 1)[1]}"
+        )
+        raise UsageError(msg)
+
+
+def _license(label: str, value: str) -> None:
+    from packaging.licenses import canonicalize_license_expression
+
+    _text(label, value)
+    try:
+        canonicalize_license_expression(value)
+    except ValueError:
+        msg = (
+            f"{label} {value!r} is not a valid SPDX licence expression; write one like 'MIT' or "
+            "'BSD-3-Clause OR Apache-2.0' (identifiers from https://spdx.org/licenses/, LicenseRef-NAME for others)"
+        )
         raise UsageError(msg) from None
 
 
@@ -117,6 +140,26 @@ def _provider_requirement(label: str, value: str) -> None:
         requirement = None
     if requirement is None or requirement.extras or requirement.marker or requirement.url:
         msg = f"{label} {value!r} is not a provider's name or name with a version range; write e.g. libxml2 or 'libxml2>=2.9,<3'"
+        raise UsageError(msg)
+    name = requirement.name
+    # the provider is imported under this name before the library loads (import libxml2)
+    if not (name.isidentifier() and name.isascii() and name == name.lower()) or keyword.iskeyword(name):
+        msg = (
+            f"{label} {value!r}: {name!r} is not a provider's name; libwrap providers import under their "
+            "distribution name, in lowercase letters, digits and underscores (write e.g. 'libxml2>=2.9,<3')"
+        )
+        raise UsageError(msg)
+    if name in _stdlib_modules():
+        msg = f"{label} {value!r}: {name!r} is a standard-library module, not a provider; name the provider the library links to"
+        raise UsageError(msg)
+    if any(spec.operator == "===" for spec in requirement.specifier):
+        msg = f"{label} {value!r} uses '===', which compares text, not versions; write a range such as '{name}>=2.9,<3'"
+        raise UsageError(msg)
+    if not satisfiable(str(requirement.specifier)):
+        msg = (
+            f"{label} {value!r}: no version satisfies {requirement.specifier}; "
+            f"write a range that some release meets, such as '{name}>=2.9,<3'"
+        )
         raise UsageError(msg)
 
 
@@ -202,7 +245,11 @@ class ProviderSpec:
     )  # fmt: skip
     soname: str = option(
         "", "--soname",
-        check=_pattern(_SONAME, "a shared-library name; use the form lib<name>.so.<major>, e.g. libfoo.so.1"),
+        check=_pattern(
+            _SONAME,
+            "a shared-library name whose stem (the -l name) starts with a letter, digit or '_'; "
+            "use the form lib<name>.so.<major>, e.g. libfoo.so.1",
+        ),
         help="rename the library's SONAME in the wheel (patchelf); default: keep upstream's",
     )  # fmt: skip
     build_args: tuple[str, ...] = option(
@@ -259,7 +306,7 @@ class ProviderSpec:
         help="ship no licence file, for a wheel that carries them another way",
     )  # fmt: skip
     license_expression: str = option(
-        "", "--license", metavar="SPDX", check=_text, help="SPDX licence expression of the library",
+        "", "--license", metavar="SPDX", check=_license, help="SPDX licence expression of the library",
     )  # fmt: skip
     description: str = option(
         "", "--description", check=_text, help="one-line summary for the wheel's metadata",
@@ -293,11 +340,30 @@ class ProviderSpec:
                 "consumers; pass the first release that breaks the ABI, e.g. the next major version"
             )
             raise UsageError(msg)
+        if not admits(self.requirement, self.version):
+            msg = (
+                f"consumers would declare {self.requirement}, which does not admit --version {self.version} itself "
+                "(a '<' bound excludes its own pre-releases); pass a later --abi-upper than "
+                f"{abi_upper_bound(self.version, self.abi_upper)}"
+            )
+            raise UsageError(msg)
         for item in self.requires:
             if canonicalize_name(required_name(item)) == canonicalize_name(self.name):
                 msg = f"--requires {item} names the provider itself; name the providers its library links to"
                 raise UsageError(msg)
+        if self.no_license_files and self.license_files:
+            msg = (
+                f"--no-license-files ships no licence, but --license-file {self.license_files[0]} names one; "
+                "drop one of the two"
+            )
+            raise UsageError(msg)
         check_source(self.source, self.build)
+        if self.sha256 and not is_url(self.source) and _probe(self.source, Path.is_dir):
+            msg = (
+                f"--sha256 is checked against a download or a tarball, but --source {self.source} is a directory, "
+                "which has no hash; drop --sha256, or pass the tarball the directory came from"
+            )
+            raise UsageError(msg)
         return self
 
     @property
@@ -318,6 +384,7 @@ class ProviderSpec:
             "cmake_package": self.cmake_package or self.name,
             "pkgconfig_name": self.pkgconfig_name or self.name,
             "requirement": self.requirement,
+            "license_expression": canonical_license(self.license_expression),
             "version_info": tuple(Version(self.version).release),
             "public_api": sorted((*PUBLIC_API, *([self.init_result_name] if self.init_symbol else []))),
             "cmake_compatibility": cmake_compatibility(self.version, self.abi_upper),
@@ -337,8 +404,25 @@ def required_name(requirement: str) -> str:
     return Requirement(requirement).name
 
 
+def canonical_license(expression: str) -> str:
+    """EXPRESSION as SPDX writes it (``mit or apache-2.0`` -> ``MIT OR Apache-2.0``); "" stays ""."""
+    from packaging.licenses import canonicalize_license_expression
+
+    return str(canonicalize_license_expression(expression)) if expression else ""
+
+
+def _probe(source: str, test: Callable[[Path], bool]) -> bool:
+    """TEST(Path(SOURCE)), with a path the system cannot even look up (too long, a NUL byte) as a UsageError."""
+    try:
+        return test(Path(source))
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        msg = f"--source {source!r} cannot be looked up ({reason}); pass an existing directory, a tarball or a URL"
+        raise UsageError(msg) from None
+
+
 def check_source(source: str, build: str) -> None:
-    """A source that exists and fits BUILD: a URL, a directory or an archive."""
+    """A source that exists, can be read and fits BUILD: a URL, a directory or an archive."""
     if not source:
         msg = "no library source; pass --source with a URL, a source directory or a tarball"
         raise UsageError(msg)
@@ -350,31 +434,45 @@ def check_source(source: str, build: str) -> None:
     if "://" in source:
         msg = f"--source {source!r} is not a supported URL; use http(s)://, ftp:// or file://"
         raise UsageError(msg)
+    if not source.isprintable():
+        msg = f"--source {source!r} contains a control character; pass the path as it is spelled on disk"
+        raise UsageError(msg)
     path = Path(source)
-    if not path.exists():
+    if not _probe(source, Path.exists):
         msg = f"--source {source} does not exist; pass an existing directory, a tarball or a URL"
         raise UsageError(msg)
-    if path.is_file() and not path.name.endswith(ARCHIVES):
-        msg = f"--source {source} is neither a directory nor an archive ({', '.join(ARCHIVES)}); pass one of those"
-        raise UsageError(msg)
-    if path.is_dir() and build == "cmake" and not (path / "CMakeLists.txt").is_file():
-        msg = f"--source {source} has no CMakeLists.txt; use --build autotools or --build prebuilt for this source"
-        raise UsageError(msg)
-    if (
-        path.is_dir()
-        and build == "make"
-        and not any((path / m).is_file() for m in ("GNUmakefile", "makefile", "Makefile"))
-    ):
-        msg = f"--source {source} has no Makefile; pick the --build that matches the source's build files"
-        raise UsageError(msg)
-    if path.is_dir() and build == "autotools" and not any((path / n).is_file() for n in AUTOTOOLS_FILES):
+    is_dir = _probe(source, Path.is_dir)
+    if not os.access(path, os.R_OK | (os.X_OK if is_dir else 0)):
         msg = (
-            f"--source {source} has no configure script nor configure.ac; pick the --build that matches its build files"
+            f"--source {source} cannot be read by this user; make it readable (chmod -R u+rX {source}) "
+            "or run libwrap as its owner"
         )
         raise UsageError(msg)
-    if path.is_dir() and build == "meson" and not (path / "meson.build").is_file():
-        msg = f"--source {source} has no meson.build; pick the --build that matches the source's build files"
+    if not is_dir and not path.name.endswith(ARCHIVES):
+        msg = f"--source {source} is neither a directory nor an archive ({', '.join(ARCHIVES)}); pass one of those"
         raise UsageError(msg)
+    if not is_dir:
+        return
+    build_files = {
+        "cmake": (
+            ("CMakeLists.txt",),
+            "has no CMakeLists.txt; use --build autotools or --build prebuilt for this source",
+        ),
+        "make": (
+            ("GNUmakefile", "makefile", "Makefile"),
+            "has no Makefile; pick the --build that matches the source's build files",
+        ),
+        "autotools": (
+            AUTOTOOLS_FILES,
+            "has no configure script nor configure.ac; pick the --build that matches its build files",
+        ),
+        "meson": (("meson.build",), "has no meson.build; pick the --build that matches the source's build files"),
+    }
+    if build in build_files:
+        names, problem = build_files[build]
+        if not any(_probe(str(path / name), Path.is_file) for name in names):
+            msg = f"--source {source} {problem}"
+            raise UsageError(msg)
 
 
 def option_fields() -> Iterator[tuple[dataclasses.Field[Any], Option]]:

@@ -37,7 +37,7 @@ from .elf import (
 from .errors import LibwrapError
 from .pcfiles import PcFile
 from .providers import installed_libwrap_provider
-from .sources import tree_names
+from .sources import resolve_inside, tree_files, tree_names
 from .tools import find_tool, require_build_tool, require_tool
 from .versions import release
 
@@ -45,6 +45,7 @@ __all__ = [
     "LICENSE_NAMES",
     "Library",
     "StageError",
+    "check_prefix",
     "find_libraries",
     "main",
     "pick_primary",
@@ -96,7 +97,7 @@ def _find_dylibs_and_dlls(prefix: Path) -> list[Library]:
         return [Library(path=p, soname=p.name) for p in dlls]
     found: dict[Path, Library] = {}
     for path in sorted((prefix / "lib").glob("lib*.dylib")):
-        real = path.resolve()
+        real = resolve_inside(prefix, path)  # a library linked in from the build machine must not ship
         found.setdefault(real, Library(path=real, soname=real.name))
     return list(found.values())
 
@@ -109,7 +110,8 @@ def find_libraries(prefix: Path) -> list[Library]:
             msg = f"no shared library in {prefix}; build the library as shared (BUILD_SHARED_LIBS=ON)"
             raise StageError(msg)
         return libraries
-    lib_dirs = [d for d in (prefix / "lib", prefix / "lib64") if d.is_dir()]
+    lib_dirs = [resolve_inside(prefix, d) for d in (prefix / "lib", prefix / "lib64") if d.is_dir() or d.is_symlink()]
+    lib_dirs = [d for d in dict.fromkeys(lib_dirs) if d.is_dir()]  # lib64 -> lib is one directory
     if not lib_dirs:
         msg = f"{prefix} has no lib/ directory; point --source at an install prefix (with lib/ and include/)"
         raise StageError(msg)
@@ -117,7 +119,11 @@ def find_libraries(prefix: Path) -> list[Library]:
     unnamed: list[Path] = []
     for lib_dir in lib_dirs:
         for path in sorted(lib_dir.iterdir()):
-            if not fnmatch.fnmatch(path.name, "lib*.so*") or not path.is_file():
+            if not fnmatch.fnmatch(path.name, "lib*.so*"):
+                continue
+            if path.is_symlink():
+                resolve_inside(prefix, path)  # a library linked in from the build machine must not ship
+            if not path.is_file():
                 continue
             info = _shared_object(path)
             if info is None and ".so." in path.name:
@@ -267,22 +273,57 @@ def describe_license_names() -> str:
     return ", ".join(n.upper() for n in LICENSE_NAMES) + " (any case)"
 
 
-def _copy_licenses(roots: list[Path], patterns: list[str], out: Path) -> list[str]:
-    """Copy licence files under OUT keeping their paths relative to their root; returns those paths.
-    A file identical to one already copied is skipped (an install often repeats the source's)."""
-    copied: dict[str, bytes] = {}
+def find_licenses(roots: Sequence[Path], patterns: Sequence[str]) -> dict[str, Path]:
+    """The licence files to ship, by their path under ``licenses/`` (as under their root), with the
+    file each is read from; every one must resolve inside its root. A file identical to one already
+    found is skipped (an install often repeats the source's)."""
+    chosen: dict[str, Path] = {}
+    seen: list[bytes] = []
     for root in roots:
         if not root.is_dir():
             continue
         for name in source_licenses(tree_names(root), patterns):
-            data = (root / name).read_bytes()
-            if data in copied.values():
+            path = resolve_inside(root, root / name)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                msg = f"cannot read the licence file {root / name} ({exc.strerror or exc}); make it readable"
+                raise StageError(msg) from None
+            if data in seen:
                 continue
-            dest = name if name not in copied else f"{root.name}/{name}"
-            copied[dest] = data
-            (out / dest).parent.mkdir(parents=True, exist_ok=True)
-            (out / dest).write_bytes(data)
-    return sorted(copied)
+            seen.append(data)
+            chosen[name if name not in chosen else f"{root.name}/{name}"] = path
+    return chosen
+
+
+def _write_licenses(found: dict[str, Path], out: Path) -> list[str]:
+    """Copy the licence files FOUND (by find_licenses) under OUT; returns their paths there."""
+    for dest, path in found.items():
+        (out / dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, out / dest)
+    return sorted(found)
+
+
+def _headers(prefix: Path, include_subdir: str) -> list[tuple[str, Path]]:
+    """The files of PREFIX's include/ (or include/SUBDIR) to ship, with where each is read from; a link
+    that leads outside the prefix, loops or points nowhere stops staging, naming it."""
+    include = prefix / "include"
+    if include_subdir and (include / include_subdir).is_dir():
+        include = include / include_subdir  # e.g. include/openblas: consumers write #include <cblas.h>
+    if not include.is_dir() and not include.is_symlink():
+        return []
+    return tree_files(prefix, include, strict=True)
+
+
+def check_prefix(
+    prefix: Path, include_subdir: str = "", licenses: Sequence[str] = (), *, no_license_files: bool = False
+) -> None:
+    """What ``libwrap new --build prebuilt`` checks of a prefix directory before it writes anything:
+    every header, .pc and licence file staging would copy from it resolves inside it."""
+    _headers(prefix, include_subdir)
+    pcfiles.installed(prefix)
+    if not no_license_files:
+        find_licenses([prefix], licenses)
 
 
 def system_license_files(path: Path) -> list[Path]:
@@ -467,11 +508,9 @@ def stage(options: Options) -> dict[str, str]:
     staged = {lib.soname: lib.soname for lib in libraries} | renames
 
     roots = list(dict.fromkeys(r for r in (o.source_dir, o.prefix) if r is not None))
-    found = (
-        []
-        if o.no_license_files
-        else [n for r in roots if r.is_dir() for n in source_licenses(tree_names(r), o.license)]
-    )
+    # everything copied from the prefix and the source is checked before the first write
+    found = {} if o.no_license_files else find_licenses(roots, o.license)
+    headers = _headers(o.prefix, o.include_subdir)
     if not found and not o.no_license_files:
         where = " and ".join(str(r) for r in roots)
         msg = (
@@ -484,7 +523,7 @@ def stage(options: Options) -> dict[str, str]:
     bundled_licenses = {} if o.no_license_files else runtime_licenses(bundled, o.runtime_license)
     if o.out.exists():
         shutil.rmtree(o.out)
-    licenses = [] if o.no_license_files else _copy_licenses(roots, list(o.license), o.out / "licenses")
+    licenses = _write_licenses(found, o.out / "licenses")
     # the runtime libraries' own licences, each under its SONAME (GCC's runtime exception covers libgfortran)
     for soname, files in bundled_licenses.items():
         for file in files:
@@ -502,13 +541,10 @@ def stage(options: Options) -> dict[str, str]:
         dest.chmod(0o755)
         _patch(lib, dest, staged, renames, primary)
 
-    include = o.prefix / "include"
-    if o.include_subdir and (include / o.include_subdir).is_dir():
-        include = include / o.include_subdir  # e.g. include/openblas: consumers write #include <cblas.h>
-    if include.is_dir():
-        shutil.copytree(include, o.out / "include", symlinks=False)
-    else:
-        (o.out / "include").mkdir()
+    (o.out / "include").mkdir()
+    for name, path in headers:  # each a regular file: wheels cannot hold symlinks
+        (o.out / "include" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, o.out / "include" / name)
 
     primary_name = staged[primary.soname]
     link_name = o.link_name or _link_name(primary_name)
@@ -656,8 +692,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     env.add_argument("--provider", action="append", default=[], help="an installed provider, repeatable")
     env.add_argument("--out", type=Path, required=True, help="CMake file setting LIBWRAP_REQUIRED_ENV")
     _add_arguments(steps.add_parser("stage", help="stage an installed library into a directory", allow_abbrev=False))
+    unpack = steps.add_parser("extract", help="extract a source or prefix archive, refusing members that leave DEST")
+    unpack.add_argument("--archive", type=Path, required=True, help="the .tar.* or .zip file")
+    unpack.add_argument("--dest", type=Path, required=True, help="the directory to create and extract into")
     args = parser.parse_args(argv)
     try:
+        if args.step == "extract":
+            from .archives import extract
+
+            done = extract(args.archive, args.dest)
+            cleared = f"; cleared the set-id or sticky bits of {done.cleared}" if done.cleared else ""
+            print(
+                f"libwrap: extracted {done.members} members of {args.archive.name} into {args.dest}{cleared}",
+                file=sys.stderr,
+            )
+            return 0
         if args.step == "preflight":
             preflight(args.tool)
             return 0
@@ -672,7 +721,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stage(Options(**{**values, **lists}))
     except LibwrapError as exc:
         print(f"libwrap: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code  # 2 for bad input (a hostile archive or prefix), 1 for a failed step
     return 0
 
 

@@ -8,15 +8,18 @@ import, and the compatibility of the provider's CMake version file are all deriv
 from __future__ import annotations
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
     "Clause",
     "abi_upper_bound",
+    "admits",
     "clauses",
     "cmake_compatibility",
     "compatible_requirement",
     "release",
+    "satisfiable",
 ]
 
 #: One comparison the consumer's preload makes against the installed release, e.g. ("<", (0, 4)).
@@ -93,3 +96,64 @@ def clauses(requirement: str) -> tuple[Clause, ...]:
         else:
             found.append((operator, numbers))
     return tuple(found)
+
+
+def admits(requirement: str, version: str) -> bool:
+    """Whether REQUIREMENT (``name>=1.0,<2``) is met by VERSION, pre-releases counted as pip counts them
+    when asked for one explicitly."""
+    return Requirement(requirement).specifier.contains(version, prereleases=True)
+
+
+def _points(specifiers: SpecifierSet) -> set[Version]:
+    """The versions where SPECIFIERS change their answer: each one's version, and the ends of wildcards
+    and of ``~=`` ranges."""
+    points: set[Version] = set()
+    for spec in specifiers:
+        text = spec.version
+        if text.endswith(".*"):
+            prefix = Version(text[:-2])
+            points |= {prefix, Version(f"{prefix.epoch}!{'.'.join(map(str, _bump(prefix.release)))}")}
+            continue
+        version = Version(text)
+        points.add(version)
+        if spec.operator == "~=":
+            points.add(Version(f"{version.epoch}!{'.'.join(map(str, _bump(version.release[:-1])))}"))
+    return points
+
+
+def _variants(version: Version) -> set[Version]:
+    """The versions that share VERSION's release: its dev, pre, post and local neighbours."""
+    base = f"{version.epoch}!{'.'.join(map(str, version.release))}"
+    post = (version.post or 0) + 1
+    return {Version(f"{base}{suffix}") for suffix in (".dev0", "a0", "rc0", "", ".post0", f".post{post}", "+local")}
+
+
+def _between(low: Version, high: Version) -> Version | None:
+    """A final release above LOW and its post-releases and below HIGH and its pre-releases, when their
+    releases differ: LOW's release with a 1 appended past HIGH's length (2.0 < 2.0.0.0.1 < 2.0.1)."""
+    if low.epoch != high.epoch:
+        return Version(f"{low.epoch}!{low.release[0] + 1}")
+    width = max(len(low.release), len(high.release)) + 1
+    padded = low.release + (0,) * (width - len(low.release))
+    candidate = Version(f"{low.epoch}!{'.'.join(map(str, (*padded, 1)))}")
+    return candidate if low < candidate < high else None
+
+
+def satisfiable(specifiers: str) -> bool:
+    """Whether any version meets SPECIFIERS (``>=3,<2`` and ``==1.0,!=1.0`` meet none).
+
+    Each specifier changes its answer only at its own version (and at a wildcard's or ``~=``'s end),
+    so testing those points, their dev/pre/post neighbours and one release inside every gap between
+    them (and below and above all) decides it, with packaging's own comparison rules."""
+    spec_set = SpecifierSet(specifiers)
+    points = sorted(_points(spec_set))
+    if not points:
+        return True
+    candidates = {Version("0"), Version(f"{points[-1].epoch}!{points[-1].release[0] + 1}")}
+    for point in points:
+        candidates |= {point, *_variants(point)}
+    for low, high in zip(points, points[1:]):
+        inside = _between(low, high)
+        if inside is not None:
+            candidates.add(inside)
+    return any(spec_set.contains(candidate, prereleases=True) for candidate in candidates)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import io
 import os
 import re
@@ -139,24 +140,47 @@ def run_in_process(case: Case, argv: list[str]) -> tuple[int, str]:
     return status, err.getvalue()
 
 
+def drop() -> None:
+    os.setgid(65534)
+    os.setuid(65534)
+
+
+@functools.cache
+def as_nobody() -> list[str] | None:
+    """The command prefix that starts this interpreter as nobody, or None when nobody cannot start it.
+    setpriv keeps root's right to search directories until it executes the interpreter, which may live
+    where nobody may not enter (pyenv's under /root); a plain setuid first (the fallback) cannot."""
+    setpriv = shutil.which("setpriv")
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] if setpriv else []
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-c", "import libwrap.cli"],
+            cwd="/",
+            capture_output=True,
+            check=False,
+            preexec_fn=None if prefix else drop,
+        )
+    except OSError:
+        return None
+    return prefix if proc.returncode == 0 else None
+
+
 def run_as(case: Case, argv: list[str], scratch: Path) -> tuple[int, str]:
     if os.geteuid() != 0:
         pytest.skip(f"running as {case.user} needs root")
+    prefix = as_nobody()
+    if prefix is None:
+        pytest.skip(f"{sys.executable} cannot be started as {case.user} here")
     module = "libwrap.stage" if case.command == "stage" else "libwrap"
     os.chmod(scratch, 0o777)  # noqa: PTH101  (the user must be able to work there)
-
-    def drop() -> None:
-        os.setgid(65534)
-        os.setuid(65534)
-
     env = {**os.environ, "HOME": str(scratch)}
     proc = subprocess.run(
-        [sys.executable, "-m", module, *argv],
+        [*prefix, sys.executable, "-m", module, *argv],
         cwd=scratch,
         capture_output=True,
         text=True,
         check=False,
-        preexec_fn=drop,
+        preexec_fn=None if prefix else drop,
         env=env,
     )
     return proc.returncode, proc.stderr

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from libwrap.cli import main
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WRAPDEMO = str(FIXTURES / "wrapdemo")
 OK = ["--source", WRAPDEMO, "--version", "1.2.3", "--init-symbol", "wrapdemo_init", "--no-input"]
+INPUTS = Path(__file__).resolve().parents[1] / "corpus" / "inputs"
 PREBUILT = ["demo", "--build", "prebuilt", "--source", "prefix", "--version", "1", "--init-symbol", "f", "--no-input"]
 
 
@@ -25,7 +29,7 @@ def prepare(root: Path, case: str) -> None:
     if case == "existing":
         (root / "demo").mkdir()
         (root / "demo" / "keep.txt").write_text("precious", encoding="utf-8")
-    elif case == "file-output":
+    elif case in ("file-output", "output-under-file"):
         (root / "out").write_text("not a directory", encoding="utf-8")
     elif case == "empty-prefix":
         (root / "prefix" / "lib").mkdir(parents=True)
@@ -108,6 +112,23 @@ BAD_CASES = [
     ("prefix-other-arch", [*PREBUILT], "is built for EM_AARCH64"),
     ("soft-keyword", ["match", *OK], "keyword"),
     ("uppercase", ["Demo", *OK], "upper-case"),
+    # issue 18, item 7: each passed, or failed later with a traceback
+    ("requires-dash", ["demo", *OK, "--requires", "lib-xml2>=2.9,<3"], "'lib-xml2' is not a provider's name"),
+    ("requires-empty-range", ["demo", *OK, "--requires", "libxml2>=3,<2"], "no version satisfies <2,>=3"),
+    ("requires-installed-tool", ["demo", *OK, "--requires", "pip"], "is not a libwrap provider"),
+    ("requires-installed-tool-range", ["demo", *OK, "--requires", "cmake>=3,<9"], "is not a libwrap provider"),
+    ("version-epoch", ["demo", "--source", WRAPDEMO, "--version", "1!2.0", "--no-input"], "has an epoch (1!)"),
+    ("sha256-directory", ["demo", *OK, "--sha256", "a" * 64], "is a directory, which has no hash"),
+    ("soname-dash", ["demo", *OK, "--soname", "lib-.so"], "starts with a letter, digit or '_'"),
+    ("license-conflict", ["demo", *OK, "--no-license-files", "--license-file", "LICENSE"], "drop one of the two"),
+    ("license-spdx", ["demo", *OK, "--license", "MIT' OR Apache-2.0"], "not a valid SPDX licence expression"),
+    ("name-pip", ["pip", *OK], "'pip' is the name of pip"),
+    ("name-cmake", ["cmake", *OK], "which is not a libwrap provider"),
+    ("name-module", ["elftools", *OK], "is a module this Python already imports"),
+    # item 8
+    ("output-under-file", ["demo", "-o", "out/sub", *OK], "is under out, which is a file"),
+    ("output-proc", ["demo", "-o", "/proc/libwrap-x", *OK], "cannot write the project into /proc/libwrap-x"),
+    ("archive-link-out", ["demo", "--source", str(INPUTS / "archive-abs-link.tar.gz"), *OK[2:]], "outside the archive"),
 ]
 
 
@@ -222,3 +243,95 @@ def test_missing_values_are_prompted_on_a_terminal(clean_cwd: Path, monkeypatch:
     assert main(["new", "demo", "--init-symbol", "wrapdemo_init"]) == 0
     assert asked == list(answers)
     assert 'set(LIBWRAP_SOURCE "' + WRAPDEMO + '" CACHE' in (clean_cwd / "demo" / "CMakeLists.txt").read_text()
+
+
+def test_libwrap_new_refuses_an_archive_with_the_builds_own_line(
+    clean_cwd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression (issue 18, item 1): libwrap new accepted an archive whose link leads out of the tree."""
+    from libwrap.stage import main as stage_main
+
+    tarball = str(INPUTS / "archive-late-write.tgz")
+    assert main(["new", "demo", "--source", tarball, "--version", "1.0", "--no-input", "-o", "out"]) == 2
+    refused = capsys.readouterr().err.removeprefix("libwrap new: error: ")
+    assert stage_main(["extract", "--archive", tarball, "--dest", "tree"]) == 2
+    assert capsys.readouterr().err.removeprefix("libwrap: ") == refused
+    assert list(clean_cwd.iterdir()) == []
+
+
+LIBZ = next(iter(sorted(Path("/usr/lib").glob("*-linux-gnu/libz.so.1"))), Path("/usr/lib/libz.so.1"))
+
+
+@pytest.mark.skipif(not LIBZ.is_file(), reason="the system zlib stands in for the library")
+def test_a_prebuilt_prefix_linking_out_is_refused_before_anything_is_written(
+    clean_cwd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression (item 2): include/leak.h -> /etc/hostname shipped the build machine's file."""
+    prefix = clean_cwd / "prefix"
+    (prefix / "lib").mkdir(parents=True)
+    (prefix / "include").mkdir()
+    shutil.copyfile(LIBZ, prefix / "lib" / "libz.so.1")
+    (prefix / "LICENSE").write_text("zlib licence\n", encoding="utf-8")
+    (prefix / "include" / "zlib.h").write_text("int z;\n", encoding="utf-8")
+    (prefix / "include" / "alias.h").symlink_to("zlib.h")  # inside: fine
+    argv = ["new", "demo", "--build", "prebuilt", "--source", "prefix", "--version", "1.0", "--no-input"]
+    assert main([*argv, "-o", "ok"]) == 0
+    (prefix / "include" / "leak.h").symlink_to("/etc/hostname")
+    assert main([*argv, "-o", "out"]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        "prefix/include/leak.h links to '/etc/hostname', outside prefix; a wheel must not ship "
+        "the build machine's files: copy the file into prefix instead\n"
+    )
+    assert not (clean_cwd / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("output", "shown"), [(".", "./demo"), ("out", "./out/demo"), ("../up", "../up/demo"), ("/ABS", "/ABS/demo")]
+)
+def test_next_line_is_a_command_pip_runs(
+    clean_cwd: Path, capsys: pytest.CaptureFixture[str], output: str, shown: str
+) -> None:
+    """Regression (item 10): `pip wheel demo -w dist` asks the index for a project named demo."""
+    (clean_cwd / "here").mkdir()
+    os.chdir(clean_cwd / "here")
+    output = output.replace("/ABS", str(clean_cwd / "abs"))
+    shown = shown.replace("/ABS", str(clean_cwd / "abs"))
+    assert main(["new", "demo", *OK, "-o", output]) == 0
+    assert f"Next: pip wheel {shown} -w dist   # then" in capsys.readouterr().out
+
+
+def test_the_licence_is_written_in_its_canonical_spdx_form(clean_cwd: Path) -> None:
+    assert main(["new", "demo", *OK, "--license", "mit or apache-2.0"]) == 0
+    assert 'license = "MIT OR Apache-2.0"' in (clean_cwd / "demo" / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def fake_provider(site: Path, name: str) -> None:
+    """NAME installed in SITE as a libwrap provider: a distribution whose package holds libwrap.json."""
+    (site / name).mkdir(parents=True)
+    (site / name / "__init__.py").write_text("", encoding="utf-8")
+    manifest = {
+        "schema": 1,
+        "name": name,
+        "version": "1.0",
+        "requirement": f"{name}>=1.0,<2",
+        "sonames": [f"lib{name}.so.1"],
+    }
+    (site / name / "libwrap.json").write_text(json.dumps(manifest), encoding="utf-8")
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8")
+    files = [f"{name}/__init__.py", f"{name}/libwrap.json", f"{info.name}/METADATA", f"{info.name}/RECORD"]
+    (info / "RECORD").write_text("".join(f"{f},,\n" for f in files), encoding="utf-8")
+
+
+def test_an_installed_provider_can_be_rendered_again_and_required(
+    clean_cwd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed non-providers are refused as NAME or --requires; a provider installed here is neither."""
+    site = clean_cwd / "site"
+    fake_provider(site, "fakeprov")
+    monkeypatch.syspath_prepend(str(site))
+    assert main(["new", "fakeprov", *OK, "-o", "again"]) == 0
+    assert main(["new", "demo", *OK, "-o", "user", "--requires", "fakeprov>=1.0,<2"]) == 0
+    assert main(["new", "demo", *OK, "-o", "absent", "--requires", "notinstalled>=1,<2"]) == 0  # written out: kept

@@ -78,6 +78,23 @@ def spec(**changes: object) -> ProviderSpec:
         ({"source": "gopher://x/y.tar.gz"}, "not a supported URL"),
         ({"source": "/definitely/not/here"}, "does not exist"),
         ({"abi_upper": "next"}, "--abi-upper"),
+        # issue 18, item 7
+        ({"requires": ("lib-xml2>=2.9,<3",)}, "'lib-xml2' is not a provider's name"),
+        ({"requires": ("LibXML2",)}, "'LibXML2' is not a provider's name"),
+        ({"requires": ("libxml2>=3,<2",)}, "no version satisfies"),
+        ({"requires": ("libxml2==1.0,!=1.0",)}, "no version satisfies"),
+        ({"requires": ("libxml2===2.9",)}, "uses '==='"),
+        ({"requires": ("json>=1,<2",)}, "standard-library module"),
+        ({"version": "1!2.0"}, r"has an epoch \(1!\), .*--version 2\.0"),
+        ({"abi_upper": "1!3"}, r"--abi-upper '1!3' has an epoch"),
+        ({"version": "1.0a1", "abi_upper": "1.0"}, r"does not admit --version 1\.0a1 itself"),
+        ({"soname": "lib-.so"}, "starts with a letter, digit or '_'"),
+        ({"soname": "lib+.so.1"}, "starts with a letter, digit or '_'"),
+        ({"no_license_files": True, "license_files": ("LICENSE",)}, "drop one of the two"),
+        ({"license_expression": "MIT' OR Apache-2.0"}, "not a valid SPDX licence expression"),
+        ({"license_expression": "MIT OR"}, "not a valid SPDX licence expression"),
+        ({"source": "x" * 5000}, r"cannot be looked up \(File name too long\)"),
+        ({"source": "a\x00b"}, "contains a control character"),
     ],
 )
 def test_bad_values_say_what_and_how(changes: dict[str, object], words: str) -> None:
@@ -112,7 +129,7 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
     add_options(parser)
     dests = {action.dest for action in parser._actions}
     values = {
-        "source": str(Path(__file__).resolve().parents[1] / "fixtures" / "wrapdemo"),
+        "source": "https://example.org/probe-4.5.6.tar.gz",  # a URL: --sha256 is refused with a directory
         "version": "4.5.6",
         "sha256": "ab" * 32,
         "build": "cmake",
@@ -150,9 +167,39 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
         "license_files": "PROBE-LICENSE*",
         "source": values["source"],
     }
-    project = generate_project(ProviderSpec(name="probe", **values), tmp_path)  # type: ignore[arg-type]
-    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(project.rglob("*")) if p.is_file())
+    # --license-file and --no-license-files conflict: each reaches its own project
+    text = ""
+    for name, drop in (("probe", "license_files"), ("probe_files", "no_license_files")):
+        given = {key: value for key, value in values.items() if key != drop}
+        project = generate_project(ProviderSpec(name=name, **given), tmp_path)  # type: ignore[arg-type]
+        text += "\n".join(p.read_text(encoding="utf-8") for p in sorted(project.rglob("*")) if p.is_file())
     for field, opt in option_fields():
         assert field.name in presets.preset_keys()
         assert (field.name in dests) is bool(opt.flags)
         assert str(expected[field.name]) in text, f"{field.name} does not reach the rendered project"
+
+
+def test_sha256_is_refused_for_a_source_directory(tmp_path: Path) -> None:
+    """Regression (item 7): --sha256 with a directory was accepted and never checked."""
+    (tmp_path / "CMakeLists.txt").write_text("project(x)\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="is a directory, which has no hash"):
+        spec(source=str(tmp_path), sha256="ab" * 32).validate()
+    spec(source=str(tmp_path)).validate()
+
+
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [("mit", "MIT"), ("mit or apache-2.0", "MIT OR Apache-2.0"), ("LicenseRef-Foo", "LicenseRef-Foo")],
+)
+def test_licence_reaches_the_project_in_its_canonical_form(given: str, canonical: str) -> None:
+    assert spec(license_expression=given).validate().context("0")["license_expression"] == canonical
+
+
+@pytest.mark.parametrize("soname", ["libz.so.1", "lib_x.so", "lib7z.so.0", "libfoo-1.2.so.3", "libc++.so.1"])
+def test_good_sonames(soname: str) -> None:
+    spec(soname=soname).validate()
+
+
+@pytest.mark.parametrize("requires", ["libxml2>=2.9,<3", "libxml2>=2.0rc1,<3", "zlib_ng~=2.1", "libxml2!=2.9.0"])
+def test_good_requirements(requires: str) -> None:
+    spec(requires=(requires,)).validate()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -144,7 +148,7 @@ def test_licenses_keep_their_relative_paths(tmp_path: Path) -> None:
     ):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    copied = stage._copy_licenses([source, prefix], [], out)
+    copied = stage._write_licenses(stage.find_licenses([source, prefix], []), out)
     assert copied == ["LICENSE", "share/licenses/bar/LICENSE", "share/licenses/foo/LICENSE"]
     assert [(out / name).read_text(encoding="utf-8") for name in copied] == [
         "source licence",
@@ -332,3 +336,211 @@ def test_a_main_pc_naming_no_shipped_library_links_the_provider(tmp_path: Path) 
     assert "Libs: -L${prefix}/lib -lopenblas64_\n" in fixed
     kept = pcfiles.relocate(pc, "openblas64", tmp_path, link_name="openblas64_", shipped={"openblas64_64_"})
     assert "-l${libprefix}openblas${libsuffix}${libnamesuffix}" in kept
+
+
+LIBZ = next(iter(sorted(Path("/usr/lib").glob("*-linux-gnu/libz.so.1"))), Path("/usr/lib/libz.so.1"))
+needs_libz = pytest.mark.skipif(not LIBZ.is_file(), reason="the system zlib stands in for the library")
+INPUTS = Path(__file__).resolve().parents[1] / "corpus" / "inputs"
+
+
+def zlib_prefix(root: Path) -> Path:
+    """An install prefix holding the system zlib (no compiler needed), a header and a licence."""
+    prefix = root / "prefix"
+    (prefix / "lib").mkdir(parents=True)
+    (prefix / "include").mkdir()
+    shutil.copyfile(LIBZ, prefix / "lib" / "libz.so.1")
+    (prefix / "include" / "zlib.h").write_text("int z;\n", encoding="utf-8")
+    (prefix / "LICENSE").write_text("zlib licence\n", encoding="utf-8")
+    return prefix
+
+
+def zlib_options(prefix: Path, out: Path, **changes: object) -> stage.Options:
+    options = stage.Options(
+        prefix=prefix, out=out, package="demo", version="1.0", requirement="demo>=1.0,<2", pkgconfig_name="demo"
+    )
+    return dataclasses.replace(options, **changes)  # type: ignore[arg-type]
+
+
+@needs_libz
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [
+        ("include/leak.h", "/etc/hostname"),  # the issue's cases
+        ("include/dir", "/etc"),
+        ("include/sub/deep.h", "../../../outside.h"),
+        ("lib/libz.so", str(LIBZ)),  # a real library of the build machine, next to the prefix's own
+        ("lib/pkgconfig/demo.pc", "../../../outside.pc"),
+        ("COPYING", "/etc/hostname"),
+        ("share/licenses/demo/LICENSE", "/etc/hostname"),
+    ],
+)
+def test_staging_refuses_links_out_of_the_prefix(tmp_path: Path, link: str, target: str) -> None:
+    """Regression (issue 18, item 2): staging copied what such links point to into the wheel."""
+    prefix = zlib_prefix(tmp_path)
+    (tmp_path / "outside.h").write_text("int outside;\n", encoding="utf-8")
+    (tmp_path / "outside.pc").write_text("Name: outside\nVersion: 1.0\nLibs: -lz\n", encoding="utf-8")
+    (prefix / "include" / "sub").mkdir()
+    (prefix / link).parent.mkdir(parents=True, exist_ok=True)
+    (prefix / link).symlink_to(target)
+    out = tmp_path / "out"
+    with pytest.raises(LibwrapError, match=rf"prefix/{re.escape(link)} links to {re.escape(repr(target))}, outside"):
+        stage.stage(zlib_options(prefix, out))
+    assert not out.exists()  # refused before the first write
+    from libwrap.new import check_prebuilt
+    from libwrap.spec import ProviderSpec
+
+    spec = ProviderSpec(name="demo", source=str(prefix), version="1.0", build="prebuilt")
+    with pytest.raises(LibwrapError, match="outside"):  # libwrap new --build prebuilt checks the same
+        check_prebuilt(spec)
+
+
+@needs_libz
+def test_a_source_licence_linked_out_is_refused(tmp_path: Path) -> None:
+    prefix = zlib_prefix(tmp_path)
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "LICENSE").symlink_to("/etc/hostname")
+    with pytest.raises(LibwrapError, match=r"src/LICENSE links to '/etc/hostname', outside"):
+        stage.stage(zlib_options(prefix, tmp_path / "out", source_dir=source))
+    assert not (tmp_path / "out").exists()
+
+
+@needs_libz
+def test_links_inside_the_prefix_are_copied_as_their_targets(tmp_path: Path) -> None:
+    """Wheels hold no symlinks: a header alias, a directory link and lib64 -> lib become plain files, once."""
+    prefix = zlib_prefix(tmp_path)
+    (prefix / "include" / "real").mkdir()
+    (prefix / "include" / "real" / "r.h").write_text("int r;\n", encoding="utf-8")
+    (prefix / "include" / "alias.h").symlink_to("zlib.h")
+    (prefix / "include" / "sub").symlink_to("real")
+    (prefix / "lib64").symlink_to("lib")
+    (prefix / "lib" / "libz.so").symlink_to("libz.so.1")
+    (prefix / "LICENSE.txt").symlink_to("LICENSE")
+    out = tmp_path / "out"
+    stage.stage(zlib_options(prefix, out))
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert not [p for p in out.rglob("*") if p.is_symlink()]
+    assert [f for f in files if f.startswith(("include/", "lib/", "licenses/"))] == [
+        "include/alias.h",
+        "include/real/r.h",
+        "include/sub/r.h",
+        "include/zlib.h",
+        "lib/libz.so.1",
+        "licenses/LICENSE",  # LICENSE.txt has the same bytes: shipped once
+    ]
+    assert (out / "include" / "alias.h").read_text(encoding="utf-8") == "int z;\n"
+
+
+@needs_libz
+@pytest.mark.parametrize(("link", "target"), [("include/loop", "."), ("include/sub/up", ".."), ("include/a.h", "a.h")])
+def test_link_loops_in_the_prefix_stop_instead_of_hanging(tmp_path: Path, link: str, target: str) -> None:
+    prefix = zlib_prefix(tmp_path)
+    (prefix / "include" / "sub").mkdir()
+    (prefix / link).symlink_to(target)
+    with pytest.raises(LibwrapError, match="loop"):
+        stage.stage(zlib_options(prefix, tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_pc_files_linked_out_are_refused_and_loops_too(tmp_path: Path) -> None:
+    pc_dir = tmp_path / "lib" / "pkgconfig"
+    pc_dir.mkdir(parents=True)
+    (pc_dir / "demo.pc").write_text("Name: demo\nVersion: 1.0\n", encoding="utf-8")
+    (pc_dir / "alias.pc").symlink_to("demo.pc")
+    assert [(pc.name, pc.version) for pc in pcfiles.installed(tmp_path)] == [("alias", "1.0"), ("demo", "1.0")]
+    (pc_dir / "leak.pc").symlink_to("/etc/hostname")
+    with pytest.raises(LibwrapError, match=r"leak\.pc links to '/etc/hostname', outside"):
+        pcfiles.installed(tmp_path)
+    (pc_dir / "leak.pc").unlink()
+    (pc_dir / "loop.pc").symlink_to("loop.pc")
+    with pytest.raises(LibwrapError, match=r"loop\.pc links to 'loop\.pc', a link loop"):
+        pcfiles.installed(tmp_path)
+
+
+def test_pc_variables_that_double_at_each_expansion_stay_bounded() -> None:
+    """A hostile .pc: a=${a}${a}... would grow to gigabytes in five rounds of expansion."""
+    pc = pcfiles.PcFile("bomb", "a=" + "${a}" * 64 + "\nVersion: ${a}\n")
+    assert len(pc.version) <= pcfiles.MAX_EXPANDED
+
+
+def test_extract_step_prints_one_line_and_exits_2_on_refusal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        stage.main(["extract", "--archive", str(INPUTS / "archive-abs-link.tar.gz"), "--dest", str(tmp_path / "t")])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("libwrap: archive archive-abs-link.tar.gz: member 'pkg-1.0/link' links to")
+    assert stage.main(["extract", "--archive", str(INPUTS / "archive-good.tar.xz"), "--dest", str(tmp_path / "t")]) == 0
+    assert capsys.readouterr().err == f"libwrap: extracted 7 members of archive-good.tar.xz into {tmp_path / 't'}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t"]
+
+
+CMAKE = shutil.which("cmake", path=str(Path(sys.executable).parent)) or shutil.which("cmake")
+LIBWRAP_CMAKE = Path(stage.__file__).parent / "cmake"
+
+
+def fetch_source(tmp_path: Path, source: Path, sha256: str = "") -> subprocess.CompletedProcess[str]:
+    """libwrap_fetch_source as a provider build calls it, in CMake's script mode (no compiler, seconds)."""
+    script = tmp_path / "fetch.cmake"
+    script.write_text(
+        f'set(Python_EXECUTABLE "{sys.executable}")\n'
+        f'list(APPEND CMAKE_MODULE_PATH "{LIBWRAP_CMAKE}")\n'
+        "include(Libwrap)\n"
+        f'libwrap_fetch_source(tree SOURCE "{source}" SHA256 "{sha256}")\n'
+        'message(STATUS "tree=${tree}")\n',
+        encoding="utf-8",
+    )
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    assert CMAKE is not None
+    return subprocess.run([CMAKE, "-P", str(script)], cwd=work, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.skipif(CMAKE is None, reason="needs cmake")
+def test_the_build_refuses_a_tarball_whose_link_leads_out(tmp_path: Path) -> None:
+    """Regression (item 1): file(ARCHIVE_EXTRACT) followed pkg-1.0/link -> OUTSIDE and wrote OUTSIDE/file."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    tarball = tmp_path / "pkg-1.0.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        link = tarfile.TarInfo("pkg-1.0/link")
+        link.type, link.linkname = tarfile.SYMTYPE, str(outside)
+        tar.addfile(link)
+        data = b"pwned\n"
+        member = tarfile.TarInfo("pkg-1.0/link/file")
+        member.size = len(data)
+        tar.addfile(member, io.BytesIO(data))
+    proc = fetch_source(tmp_path, tarball)
+    assert proc.returncode != 0
+    assert (
+        f"libwrap: archive pkg-1.0.tar.gz: member 'pkg-1.0/link' links to {str(outside)!r}, outside the archive"
+        in proc.stderr
+    )
+    assert list(outside.iterdir()) == []
+    assert not list((tmp_path / "work" / "libwrap-source").glob("*.done"))
+
+
+@pytest.mark.skipif(CMAKE is None, reason="needs cmake")
+def test_the_build_extracts_a_good_tarball_once(tmp_path: Path) -> None:
+    proc = fetch_source(tmp_path, INPUTS / "archive-good.tar.bz2")
+    assert proc.returncode == 0, proc.stderr
+    tree = Path(proc.stdout.split("tree=", 1)[1].split()[0])
+    assert tree.name == "pkg-1.0"
+    assert stat.S_IMODE((tree / "configure").stat().st_mode) == 0o755
+    assert "extracted 7 members" in proc.stderr
+    again = fetch_source(tmp_path, INPUTS / "archive-good.tar.bz2")
+    assert again.returncode == 0
+    assert "extracted" not in again.stderr  # once per archive content
+
+
+@pytest.mark.skipif(CMAKE is None, reason="needs cmake")
+def test_the_build_refuses_a_hash_for_a_directory(tmp_path: Path) -> None:
+    """Regression (item 7): LIBWRAP_SHA256 with a source directory was silently never checked."""
+    source = tmp_path / "src"
+    source.mkdir()
+    proc = fetch_source(tmp_path, source, "a" * 64)
+    assert proc.returncode != 0
+    assert "LIBWRAP_SHA256 is set, but the source" in " ".join(proc.stderr.split())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from libwrap.versions import abi_upper_bound, clauses, cmake_compatibility, compatible_requirement
+from libwrap.versions import abi_upper_bound, admits, clauses, cmake_compatibility, compatible_requirement, satisfiable
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,38 @@ def test_cmake_compatibility_follows_the_abi_rule(version: str, upper: str, expe
 )
 def test_clauses(requirement: str, expected: tuple[tuple[str, tuple[int, ...]], ...]) -> None:
     assert sorted(clauses(requirement)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("specifiers", "expected"),
+    [
+        (">=2.9,<3", True),
+        (">=3,<2", False),  # the issue's case
+        (">2,<2", False),
+        (">=2,<=2", True),
+        ("==1.0,!=1.0", False),
+        ("<0", False),  # nothing is below 0 but its own pre-releases, which < excludes
+        ("==1.*,!=1.*", False),
+        ("==1.*,==2.*", False),
+        ("~=1.4.5,!=1.4.*", False),
+        ("~=1.5,<1.5", False),
+        (">=2,<=1.9", False),
+        (">1.0,<1.0.1", True),  # 1.0.0.1 lies between
+        (">1.0,<1.0.post1", False),  # only 1.0.post0, which > 1.0 excludes
+        (">=1.0,<1.0.post1", True),
+        ("==2.0rc1", True),
+        (">=2.0rc1,<2.0", False),  # <2.0 excludes 2.0's own pre-releases
+        (">=1!2", True),
+        (">=1!1,<2", False),  # 2 is 0!2, below every 1! version
+        ("!=1.0", True),
+        ("", True),
+    ],
+)
+def test_satisfiable(specifiers: str, expected: bool) -> None:
+    assert satisfiable(specifiers) is expected
+
+
+def test_a_requirement_admits_its_own_version() -> None:
+    assert admits("x>=1.2.3,<2", "1.2.3")
+    assert not admits("x>=1!2.0,<3", "1!2.0")  # what --version 1!2.0 produced before epochs were refused
+    assert not admits("x>=1.0a1,<1.0", "1.0a1")

@@ -69,6 +69,10 @@ function(libwrap_fetch_source out_var)
   else()
     get_filename_component(source "${source}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
     if(IS_DIRECTORY "${source}")
+      if(NOT sha256 STREQUAL "")
+        # A hash that is never checked would look like a guarantee.
+        message(FATAL_ERROR "libwrap: LIBWRAP_SHA256 is set, but the source ${source} is a directory, which has no hash to check; pass the tarball it came from as LIBWRAP_SOURCE, or set LIBWRAP_SHA256 to \"\"")
+      endif()
       set(${out_var} "${source}" PARENT_SCOPE)
       return()
     elseif(NOT EXISTS "${source}")
@@ -82,11 +86,13 @@ function(libwrap_fetch_source out_var)
     message(FATAL_ERROR "libwrap: sha256 mismatch for ${source}: expected ${sha256}, got ${actual}; the file is corrupt or not the release you meant (set LIBWRAP_SHA256 to the right hash)")
   endif()
 
-  # Extract once per archive content; a tarball normally holds one top-level directory.
+  # Extract once per archive content; a tarball normally holds one top-level directory. Not with
+  # file(ARCHIVE_EXTRACT): it follows a link member that a later member writes through, out of the tree.
   set(tree "${work}/${actual}")
   if(NOT EXISTS "${tree}.done")
     file(REMOVE_RECURSE "${tree}")
-    file(ARCHIVE_EXTRACT INPUT "${archive}" DESTINATION "${tree}")
+    _libwrap_run("extracting ${source} failed" COMMAND
+      "${Python_EXECUTABLE}" -m libwrap.stage extract --archive "${archive}" --dest "${tree}")
     file(TOUCH "${tree}.done")
   endif()
   file(GLOB entries LIST_DIRECTORIES true "${tree}/*")
