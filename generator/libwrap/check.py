@@ -4,18 +4,21 @@ by a declared dependency that the wheel loads first? (``auditwheel show`` knows 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .consumer import (
     add_provider_option,
     analyse,
     declared_distributions,
+    provider_packages,
+    search_path_problems,
     shimmed_name,
     top_level_extension,
     top_package,
 )
 from .policy import policy_name
-from .preload import first_own_import, loads_no_extension, package_files, provider_not_loaded, shim_problem
+from .preload import package_files, preload_unproven, provider_not_loaded, shim_problem
 from .providers import Provider, ProviderIndex
 from .wheelfile import Wheel, read_wheel
 
@@ -30,24 +33,21 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def preload_problem(wheel: Wheel, package: str, provider: Provider) -> str | None:
-    """Why PACKAGE's extensions may load before PROVIDER: its __init__.py does not import
-    _distributor_init before its other modules, or that file does not load PROVIDER; None if neither."""
-    init = wheel.members.get(f"{package}/__init__.py", b"").decode("utf-8", "replace")
-    loader = wheel.members.get(f"{package}/_distributor_init.py", b"").decode("utf-8", "replace")
-    first = first_own_import(init, package, loads_no_extension(package_files(wheel.members, package)))
-    if first is None:
-        return (
-            f"{package}/__init__.py does not load it first: it never imports _distributor_init; "
-            "add `from . import _distributor_init` before its other imports (libwrap repair does)"
-        )
-    if first != f"{package}._distributor_init":
-        return (
-            f"{package}/__init__.py does not load it first: it imports {first} before _distributor_init; "
-            "move `from . import _distributor_init` above that import (libwrap repair adds it first)"
-        )
-    missing = provider_not_loaded(loader, provider)
+    """Why PACKAGE's extensions may load before PROVIDER: nothing proves its __init__.py imports
+    _distributor_init first on every path (see preload.preload_unproven), or that file does not load
+    PROVIDER; None if neither."""
+    init = f"{package}/__init__.py"
+    if init not in wheel.members:
+        return f"{package}/ has no __init__.py, so nothing loads it first; add one (libwrap repair needs it)"
+    source = wheel.python_source(init)
+    loader = f"{package}/_distributor_init.py"
+    unproven = preload_unproven(source, package, package_files(wheel.members))
+    if unproven is not None:
+        return unproven
+    text = wheel.python_source(loader) if loader in wheel.members else ""
+    missing = provider_not_loaded(text, provider)
     if missing is not None:
-        return f"{package}/_distributor_init.py does not load it first: {missing}; add the preload (libwrap repair writes it)"
+        return f"{loader} does not load it first: {missing}; add the preload (libwrap repair writes it)"
     return None
 
 
@@ -62,10 +62,9 @@ def top_level_problem(wheel: Wheel, member: str, provider: Provider) -> str | No
             f"as a top-level extension module nothing imports {provider.distribution} before it; "
             f"libwrap repair moves it to {shimmed_name(member)} behind a module {module}.py that does"
         )
-    shim = wheel.members.get(f"{module}.py")
-    if shim is None:
+    if f"{module}.py" not in wheel.members:
         return f"{module}.py, the module that loads it, is missing; repair the wheel again"
-    reason = shim_problem(shim.decode("utf-8", "replace"), member, provider)
+    reason = shim_problem(wheel.python_source(f"{module}.py"), member, provider)
     return None if reason is None else f"{module}.py does not load it first: {reason}; repair the wheel again"
 
 
@@ -98,6 +97,8 @@ def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
                 reason = why[package, provider.key]
                 if reason is not None:
                     found.append(f"{member} needs {soname} from {provider.distribution}, but {reason}")
+    for member, tag, entry, problem in search_path_problems(wheel, provider_packages(needs.provided.values())):
+        found.append(f"{member} has the {tag} entry {entry!r}, which {problem}; libwrap repair drops it")
     return found
 
 
@@ -107,7 +108,9 @@ def execute(args: argparse.Namespace) -> int:
     for problem in found:
         print(f"libwrap check: {problem}")
     if found:
-        print(f"libwrap check: {args.wheel.name}: {len(found)} problem(s)")
+        # the list goes to stdout; one line on stderr says the check failed, and why first
+        more = f" (and {len(found) - 1} more, listed above)" if len(found) > 1 else ""
+        print(f"libwrap check: error: {args.wheel.name} fails: {found[0]}{more}", file=sys.stderr)
         return 1
     print(f"libwrap check: {args.wheel.name}: every needed library is allowed, inside, or provided and preloaded")
     return 0

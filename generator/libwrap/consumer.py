@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import posixpath
+import re
 from collections import defaultdict
+from collections.abc import Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -19,6 +22,8 @@ __all__ = [
     "add_provider_option",
     "analyse",
     "declared_distributions",
+    "provider_packages",
+    "search_path_problems",
     "shimmed_name",
     "top_level_extension",
     "top_package",
@@ -118,3 +123,63 @@ def declared_distributions(wheel: Wheel) -> set[str]:
         if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
             names.add(str(canonicalize_name(requirement.name)))
     return names
+
+
+def provider_packages(providers: Iterable[Provider]) -> set[str]:
+    """The top-level directories PROVIDERS install into (their preload package, or their name as one)."""
+    dirs: set[str] = set()
+    for provider in providers:
+        if provider.preload:
+            dirs.add(provider.preload.partition(".")[0])
+        dirs.add(str(canonicalize_name(provider.distribution)).replace("-", "_"))
+    return dirs
+
+
+_ORIGIN = re.compile(r"\$(ORIGIN|\{ORIGIN\})(?=/|$)")
+_INSTALLED = re.compile(r"^[^/]+\.data/(purelib|platlib)/")
+
+
+def search_path_problem(member: str, entry: str, wheel_dirs: set[str], providers: set[str]) -> str | None:
+    """Why the RUNPATH/RPATH ENTRY of the wheel's ELF file MEMBER may find a library anywhere but in
+    the wheel as installed (WHEEL_DIRS: its top-level directories; PROVIDERS: other distributions'
+    package directories, which may live in another site-packages); None when it points into the wheel."""
+    if not entry:
+        return "is empty: the loader reads it as the current directory"
+    if entry.startswith("/"):
+        return "is an absolute path, the build machine's, not where the wheel is installed"
+    match = _ORIGIN.match(entry)
+    if match is None:
+        return "is not relative to $ORIGIN, so it depends on the current directory or the system"
+    path = _INSTALLED.sub("", member)
+    # a script or header in <name>.data/ is installed elsewhere: only what lands in site-packages resolves
+    if path != member or not member.split("/", 1)[0].endswith(".data"):
+        parts = posixpath.dirname(path).split("/") if "/" in path else []
+        for part in entry[match.end() :].split("/"):
+            if part == "..":
+                if not parts:
+                    return "leaves the directory the wheel is installed into"
+                parts.pop()
+            elif part not in ("", "."):
+                parts.append(part)
+        if not parts:
+            return "points at the directory every distribution is installed into, not into the wheel"
+        if parts[0] in providers:
+            return f"points into {parts[0]}/, another distribution's package, which may be installed elsewhere"
+        if parts[0] not in wheel_dirs:
+            return f"points to {'/'.join(parts)}, outside the wheel"
+    return None
+
+
+def search_path_problems(wheel: Wheel, providers: set[str]) -> list[tuple[str, str, str, str]]:
+    """(member, RUNPATH or RPATH, entry, why) for each search path entry of the wheel's ELF files that
+    may find a library outside the wheel as installed (see search_path_problem)."""
+    dirs = {_INSTALLED.sub("", m).split("/", 1)[0] for m in wheel.members if "/" in _INSTALLED.sub("", m)}
+    dirs = {d for d in dirs if not d.endswith((".dist-info", ".data"))}
+    found = []
+    for member, info in wheel.elf_files().items():
+        for tag, entries in (("RUNPATH", info.runpath), ("RPATH", info.rpath)):
+            for entry in entries:
+                why = search_path_problem(member, entry, dirs, providers)
+                if why is not None:
+                    found.append((member, tag, entry, why))
+    return found

@@ -4,6 +4,7 @@ by the provider build (staging) and by ``repair``/``check`` alike."""
 from __future__ import annotations
 
 import dataclasses
+import struct
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +37,7 @@ class DynamicInfo:
 def read_dynamic_stream(stream: IO[bytes], *, strict: bool = False) -> DynamicInfo | None:
     """DynamicInfo for an ELF stream; None when it is not ELF, or is broken and not STRICT (else ElfFormatError)."""
     from elftools.common.exceptions import ELFError
+    from elftools.construct.core import ConstructError
     from elftools.elf.dynamic import DynamicSection
     from elftools.elf.elffile import ELFFile
 
@@ -65,9 +67,22 @@ def read_dynamic_stream(stream: IO[bytes], *, strict: bool = False) -> DynamicIn
         return DynamicInfo(
             str(elf["e_machine"]), str(elf["e_type"]), soname, tuple(needed), tuple(rpath), tuple(runpath)
         )
-    except (ELFError, ValueError, KeyError) as exc:
+    # what pyelftools raises on a header, table or string that points past the data or holds nonsense
+    except (
+        ELFError,
+        ConstructError,
+        struct.error,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        AssertionError,
+        OverflowError,
+        EOFError,
+    ) as exc:
         if strict:
-            raise ElfFormatError(str(exc)) from None
+            raise ElfFormatError(str(exc) or type(exc).__name__) from None
         return None
 
 

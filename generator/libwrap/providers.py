@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import keyword
 import posixpath
+import re
+import reprlib
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from .elf import read_dynamic
 from .errors import UsageError
@@ -29,6 +35,7 @@ __all__ = [
 # exact pin because their C++ ABI changes with every release.
 PRELOADING_DISTRIBUTIONS = {"torch": "torch"}
 EXACT_PIN = frozenset({"torch"})
+REBUILD = "rebuild the provider with libwrap"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,25 +61,138 @@ def _requirement(distribution: str, version: str) -> str:
     return compatible_requirement(distribution, version, exact=canonicalize_name(distribution) in EXACT_PIN)
 
 
-def _from_manifest(text: str | bytes, origin: str) -> Provider:
-    """A provider from its libwrap.json; a broken manifest is a UsageError, not a traceback."""
-    try:
-        data = json.loads(text)
-        name, version, requirement, sonames = (data[key] for key in ("name", "version", "requirement", "sonames"))
-        if not isinstance(sonames, list):
-            raise TypeError(sonames)
-    except (ValueError, KeyError, TypeError):
-        msg = (
-            f"{origin}: libwrap.json is not a libwrap manifest (JSON with name, version, requirement and a sonames "
-            "list); rebuild the provider with libwrap"
+@dataclasses.dataclass(frozen=True)
+class _Found:
+    """Where a manifest was found: the distribution that holds it, for messages and for what it may claim."""
+
+    distribution: str
+    version: str
+    package: str  # the directory holding libwrap.json: the package the preload module must live in
+    where: str  # "wheel FILE" or "installed in DIR"
+    fix: str
+
+    def error(self, problem: str) -> UsageError:
+        return UsageError(
+            f"the provider {self.distribution} ({self.where}) has a libwrap.json that {problem}; {self.fix}"
         )
-        raise UsageError(msg) from None
+
+
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+
+
+def _show(value: object) -> str:
+    """VALUE for a message: short, and safe however deep a hostile manifest nests it."""
+    return _SHOW.repr(value)
+
+
+_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+# what pkg-config and CMake take as a module or package name (no separators, quotes or brackets)
+_MODULE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+
+
+def _string(data: dict[str, Any], key: str, found: _Found) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        msg = f"gives {key} as {_show(value)}, not a non-empty string"
+        raise found.error(msg)
+    return value
+
+
+def _string_list(data: dict[str, Any], key: str, found: _Found) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        msg = f"gives {key} as {_show(value)}, not a list of non-empty strings"
+        raise found.error(msg)
+    return value
+
+
+def _manifest(raw: str | bytes, found: _Found) -> dict[str, Any]:
+    """The manifest RAW, checked: everything it claims is about the distribution FOUND that holds it."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        data = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        msg = "is not JSON (UTF-8)"
+        raise found.error(msg) from None
+    if not isinstance(data, dict) or not {"name", "version", "requirement", "sonames"} <= set(data):
+        msg = "is not a libwrap manifest (an object with name, version, requirement and sonames)"
+        raise found.error(msg)
+    name = _string(data, "name", found)
+    if not _NAME.fullmatch(name) or canonicalize_name(name) != canonicalize_name(found.distribution):
+        msg = f"names the distribution {name!r}, not {found.distribution}"
+        raise found.error(msg)
+    version = _string(data, "version", found)
+    try:
+        own = Version(version)
+        same = own == Version(found.version)
+    except InvalidVersion:
+        msg = f"gives the version {version!r}, which is not a PEP 440 version"
+        raise found.error(msg) from None
+    if not same:
+        msg = f"gives the version {version}, but the distribution is {found.version}"
+        raise found.error(msg)
+    text = _string(data, "requirement", found)
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        msg = f"gives the requirement {text!r}, which does not parse"
+        raise found.error(msg) from None
+    if canonicalize_name(requirement.name) != canonicalize_name(found.distribution):
+        msg = f"gives the requirement {text!r}, which names {requirement.name}, not {found.distribution}"
+        raise found.error(msg)
+    # what a consumer would declare as given: a marker or extras change when and what it installs
+    for flaw, present in (
+        ("an environment marker", requirement.marker is not None),
+        ("a URL", bool(requirement.url)),
+        ("extras", bool(requirement.extras)),
+    ):
+        if present:
+            msg = f"gives the requirement {text!r}, which carries {flaw}"
+            raise found.error(msg)
+    if not requirement.specifier.contains(own, prereleases=True):
+        msg = f"gives the requirement {text!r}, which its own version {version} does not satisfy"
+        raise found.error(msg)
+    for soname in _string_list(data, "sonames", found):
+        if "/" in soname or "\\" in soname or "\0" in soname or soname in (".", ".."):
+            msg = f"lists the SONAME {soname!r}, which is not a plain file name"
+            raise found.error(msg)
+    if not data["sonames"]:
+        msg = "lists no SONAME, so it provides nothing"
+        raise found.error(msg)
+    preload = data.get("preload")
+    if preload is not None:
+        if not isinstance(preload, str) or not all(
+            part.isidentifier() and not keyword.iskeyword(part) for part in preload.split(".")
+        ):
+            msg = f"gives preload as {_show(preload)}, not a dotted module name"
+            raise found.error(msg)
+        if preload != found.package and not preload.startswith(f"{found.package}."):
+            msg = f"gives the preload module {preload}, which is outside its package {found.package}"
+            raise found.error(msg)
+    for dependency in _string_list(data, "requires", found):
+        if not _NAME.fullmatch(dependency):
+            msg = f"lists {dependency!r} in requires, which is not a distribution name"
+            raise found.error(msg)
+    for module in [
+        *_string_list(data, "pkgconfig", found),
+        *([data["cmake_package"]] if "cmake_package" in data else []),
+    ]:
+        if not isinstance(module, str) or not _MODULE_NAME.fullmatch(module):
+            msg = f"gives the module name {_show(module)}, which pkg-config or CMake cannot take"
+            raise found.error(msg)
+    return data
+
+
+def _from_manifest(raw: str | bytes, origin: str, found: _Found) -> Provider:
+    """A provider from its libwrap.json; a broken or lying manifest is a UsageError naming the provider."""
+    data = _manifest(raw, found)
     return Provider(
-        distribution=str(name),
-        version=str(version),
-        sonames=frozenset(map(str, sonames)),
-        requirement=str(requirement),
-        preload=str(data.get("preload") or name),
+        distribution=found.distribution,
+        version=str(data["version"]),
+        sonames=frozenset(data["sonames"]),
+        requirement=str(data["requirement"]),
+        preload=str(data.get("preload") or found.package),
         origin=origin,
     )
 
@@ -82,7 +202,8 @@ def provider_from_wheel(path: Path) -> Provider:
     wheel = read_wheel(path)
     for name, data in wheel.members.items():
         if name.endswith("/libwrap.json") and name.count("/") == 1:
-            return _from_manifest(data, f"wheel {path.name}")
+            where = _Found(wheel.name, wheel.version, name.split("/")[0], f"wheel {path.name}", REBUILD)
+            return _from_manifest(data, f"wheel {path.name}", where)
     # libraries auditwheel grafted into <pkg>.libs/ are the wheel's private copies, not what it provides
     sonames = frozenset(
         info.soname
@@ -146,8 +267,8 @@ def _installed_provider(dist: metadata.Distribution, *, only_known_sonames: bool
     name = dist.metadata["Name"]
     for file in files:
         if file.name == "libwrap.json" and len(file.parts) == 2:
-            text = Path(str(dist.locate_file(file))).read_text(encoding="utf-8")
-            return _from_manifest(text, f"installed {name}")
+            found = _installed(dist, file)
+            return _from_manifest(_read(found, Path(str(dist.locate_file(file)))), f"installed {name}", found)
     sonames: set[str] = set()
     for file in files:
         # a library's file name is its SONAME in wheels (no symlinks); the ELF header confirms it
@@ -194,10 +315,26 @@ def installed_libwrap_provider(name: str) -> InstalledProvider:
             "build-system.requires (libwrap new --requires does)"
         )
         raise UsageError(msg)
+    found = _installed(dist, manifest)
     path = Path(str(dist.locate_file(manifest)))
-    text = path.read_text(encoding="utf-8")
-    provider = _from_manifest(text, f"installed {name}")
-    data = json.loads(text)
-    pkgconfig = tuple(map(str, data.get("pkgconfig") or [provider.distribution]))
+    raw = _read(found, path)
+    provider = _from_manifest(raw, f"installed {name}", found)
+    data = _manifest(raw, found)
+    pkgconfig = tuple(data.get("pkgconfig") or [provider.distribution])
     cmake_package = str(data.get("cmake_package") or provider.distribution)
-    return InstalledProvider(provider, path.parent, pkgconfig, cmake_package, tuple(map(str, data.get("requires", []))))
+    return InstalledProvider(provider, path.parent, pkgconfig, cmake_package, tuple(data.get("requires", [])))
+
+
+def _installed(dist: metadata.Distribution, manifest: metadata.PackagePath) -> _Found:
+    name = str(dist.metadata["Name"])
+    site = Path(str(dist.locate_file(""))).resolve()
+    fix = f"reinstall it (pip install --force-reinstall {name}) or rebuild it with libwrap"
+    return _Found(name, dist.version, manifest.parts[0], f"installed in {site}", fix)
+
+
+def _read(found: _Found, path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        msg = f"cannot be read ({exc.strerror})"
+        raise found.error(msg) from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from libwrap.wheelfile import read_wheel, write_wheel
 
 from ..conftest import build_consumer
 from ..helpers import FIXTURES, WRAPDEMO, generate_and_build, install_target, python_with, wheel_names
+from ..unit.synthetic import make_wheel
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,7 @@ def rewrite(source: Path, out: Path, edit: str) -> Path:
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
-        ("no-preload", "does not load it first"),
+        ("no-preload", "before _distributor_init, so nothing proves the providers load first"),
         ("no-requirement", "which the wheel does not declare; add Requires-Dist: wrapdemo>=1.2.3,<2"),
     ],
 )
@@ -150,11 +150,7 @@ def test_unreadable_and_pure_wheels(tmp_path: Path, capsys: pytest.CaptureFixtur
     garbage.write_bytes(b"not a zip")
     assert main(["repair", str(garbage), "-w", str(tmp_path / "out")]) == 2
     assert "is not a readable wheel" in capsys.readouterr().err
-    pure = tmp_path / "pure-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(pure, "w") as zf:
-        zf.writestr("pure/__init__.py", "")
-        zf.writestr("pure-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: pure\nVersion: 1.0\n")
-        zf.writestr("pure-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nTag: py3-none-any\n")
+    pure = make_wheel(tmp_path / "pure-1.0-py3-none-any.whl", {"pure/__init__.py": ""})
     assert main(["repair", str(pure), "-w", str(tmp_path / "out")]) == 2
     assert "has no ELF files" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -165,16 +161,11 @@ def plain_library_wheel(provider_site: Path, tmp_path_factory: pytest.TempPathFa
     """A wheel that ships libwrapdemo.so.1 and nothing else, like the nvidia-*-cu12 wheels: no manifest,
     no code that loads it."""
     tmp = tmp_path_factory.mktemp("vendorlib")
-    wheel = tmp / "vendorlib-1.2.3-py3-none-manylinux_2_17_x86_64.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        zf.writestr("vendorlib/__init__.py", "")
-        zf.write(provider_site / "wrapdemo" / "lib" / "libwrapdemo.so.1", "vendorlib/lib/libwrapdemo.so.1")
-        zf.writestr("vendorlib-1.2.3.dist-info/METADATA", "Metadata-Version: 2.1\nName: vendorlib\nVersion: 1.2.3\n")
-        zf.writestr(
-            "vendorlib-1.2.3.dist-info/WHEEL",
-            "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: py3-none-manylinux_2_17_x86_64\n",
-        )
-        zf.writestr("vendorlib-1.2.3.dist-info/RECORD", "")
+    library = (provider_site / "wrapdemo" / "lib" / "libwrapdemo.so.1").read_bytes()
+    wheel = make_wheel(
+        tmp / "vendorlib-1.2.3-py3-none-manylinux_2_17_x86_64.whl",
+        {"vendorlib/__init__.py": "", "vendorlib/lib/libwrapdemo.so.1": library},
+    )
     return install_target(wheel, tmp / "site")
 
 

@@ -4,6 +4,7 @@ package must import its ``_distributor_init`` before its extensions (read from t
 from __future__ import annotations
 
 import _json as json_extension
+import ast
 import json
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from libwrap.providers import ProviderIndex
 from libwrap.repair import _add_preloads, _add_shims
 from libwrap.wheelfile import Wheel, read_wheel
 
-from .synthetic import elf, make_wheel
+from .synthetic import elf, make_wheel, tiny_elf
 
 NEEDED = "libx.so.6"  # what the stand-in extension needs; as long as libc.so.6, which it replaces
 EXTENSION = "demo/_core.cpython-311-x86_64-linux-gnu.so"
@@ -75,44 +76,89 @@ def test_a_preloaded_consumer_passes(tmp_path: Path) -> None:
 
 
 PREFIX = f"{EXTENSION} needs {NEEDED} from xprov, but "
+UNPROVEN = (
+    "so nothing proves the providers load first; move `from . import _distributor_init` above it (libwrap repair does)"
+)
 BROKEN = [
     (
         "comment",
         "# from . import _distributor_init\nfrom ._core import f\n",
-        (
-            "demo/__init__.py does not load it first: it imports demo._core before _distributor_init; "
-            "move `from . import _distributor_init` above that import (libwrap repair adds it first)"
-        ),
+        f"demo/__init__.py line 2 imports demo._core, an extension module, before _distributor_init, {UNPROVEN}",
     ),
     (
         "docstring",
         '"""Runs _distributor_init, in theory."""\n',
         (
-            "demo/__init__.py does not load it first: it never imports _distributor_init; "
-            "add `from . import _distributor_init` before its other imports (libwrap repair does)"
+            "demo/__init__.py never imports _distributor_init, so nothing loads the providers first; "
+            "add `from . import _distributor_init` at its top (libwrap repair does)"
         ),
     ),
     (
         "dead-branch",
         "if False:\n    from . import _distributor_init\nfrom ._core import f\n",
-        "demo/__init__.py does not load it first: it imports demo._core before",
+        (
+            "demo/__init__.py line 3 imports demo._core, an extension module, before _distributor_init "
+            f"(line 2 imports it only in a branch that never runs), {UNPROVEN}"
+        ),
     ),
     (
         "function",
         "def load():\n    from . import _distributor_init\n",
-        "demo/__init__.py does not load it first: it never imports _distributor_init",
+        (
+            "demo/__init__.py line 2 imports _distributor_init only inside a function, so nothing proves the providers "
+            "load first; import it unconditionally at the top (libwrap repair does)"
+        ),
     ),
     (
         "extension-first",
         "from ._core import f\nfrom . import _distributor_init\n",
-        "demo/__init__.py does not load it first: it imports demo._core before _distributor_init",
+        f"demo/__init__.py line 1 imports demo._core, an extension module, before _distributor_init, {UNPROVEN}",
+    ),
+    # regression: these passed check and failed to import (the install layer imports each of them)
+    (
+        "import-module",
+        "import importlib\nimportlib.import_module('demo._core')\nfrom . import _distributor_init\n",
+        f"demo/__init__.py line 2 calls importlib.import_module before _distributor_init, {UNPROVEN}",
+    ),
+    (
+        "dunder-import",
+        "__import__('demo._core')\nfrom . import _distributor_init\n",
+        f"demo/__init__.py line 1 calls __import__ before _distributor_init, {UNPROVEN}",
+    ),
+    (
+        "lazy-getattr",
+        (
+            "def __getattr__(name):\n    import importlib\n    return importlib.import_module('demo._core')\n"
+            "from . import core\nfrom . import _distributor_init\n"
+        ),
+        (
+            "demo/__init__.py line 4 imports core, no module of demo, through its __getattr__ (PEP 562) before "
+            f"_distributor_init, {UNPROVEN}"
+        ),
+    ),
+    (
+        "one-branch",
+        "import os\nif os.environ.get('X'):\n    from . import _distributor_init\nfrom ._core import f\n",
+        (
+            "demo/__init__.py line 4 imports demo._core, an extension module, before _distributor_init "
+            f"(line 3 imports it only in one branch of an if), {UNPROVEN}"
+        ),
+    ),
+    (
+        "try-pass",
+        "try:\n    from . import _distributor_init\nexcept ImportError:\n    pass\n",
+        (
+            "demo/__init__.py line 2 imports _distributor_init only inside a try whose except lets the module go on "
+            "without it, so nothing proves the providers load first; import it unconditionally at the top"
+        ),
     ),
 ]
 
 
 @pytest.mark.parametrize(("init", "words"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
 def test_init_must_import_distributor_init_before_extensions(tmp_path: Path, init: str, words: str) -> None:
-    """Regression: check passed whenever '_distributor_init' appeared anywhere in __init__.py."""
+    """Regression: check passed whenever '_distributor_init' appeared anywhere in __init__.py, and later
+    whenever no import statement of an own module came first (importlib, __import__, a branch)."""
     (problem,) = found(consumer(tmp_path, init, xprov_loader(tmp_path)), libwrap_provider(tmp_path))
     assert problem.startswith(PREFIX + words)
 
@@ -120,8 +166,8 @@ def test_init_must_import_distributor_init_before_extensions(tmp_path: Path, ini
 def test_a_pure_module_that_imports_an_extension_counts(tmp_path: Path) -> None:
     wheel = consumer(tmp_path, GOOD_INIT, xprov_loader(tmp_path), version_py="from ._core import V\n")
     assert found(wheel, libwrap_provider(tmp_path)) == [
-        PREFIX + "demo/__init__.py does not load it first: it imports demo.version before _distributor_init; "
-        "move `from . import _distributor_init` above that import (libwrap repair adds it first)"
+        PREFIX + "demo/__init__.py line 3 imports demo.version (demo/version.py line 1 imports demo._core, an "
+        f"extension module) before _distributor_init, {UNPROVEN}"
     ]
 
 
@@ -170,7 +216,7 @@ def test_repair_preload_step_satisfies_check(tmp_path: Path) -> None:
     provider = libwrap_provider(tmp_path)
     wheel = read_wheel(consumer(tmp_path, '"""Demo."""\nfrom ._core import f\n', None))
     index = ProviderIndex([str(provider)])
-    assert _add_preloads(wheel, {"demo": index.lookup(NEEDED)}) == ["demo/_distributor_init.py"]
+    assert _add_preloads(wheel, {"demo": index.lookup(NEEDED)}) == ["demo/_distributor_init.py", "demo/__init__.py"]
     assert problems(wheel, index) == []
     again = Wheel(wheel.path, dict(wheel.members))
     assert _add_preloads(again, {"demo": index.lookup(NEEDED)}) == []
@@ -186,12 +232,83 @@ def test_repair_keeps_an_init_that_check_accepts(tmp_path: Path) -> None:
 
 
 def test_check_command_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every problem on stdout; one line on stderr names the first, so a failing check reads as an error."""
     provider = libwrap_provider(tmp_path)
     wheel = consumer(tmp_path, "from ._core import f\nfrom . import _distributor_init\n", xprov_loader(tmp_path))
     assert main(["check", str(wheel), "--provider", str(provider)]) == 1
-    out = capsys.readouterr().out
-    assert "imports demo._core before _distributor_init" in out
-    assert out.endswith(f"libwrap check: {wheel.name}: 1 problem(s)\n")
+    captured = capsys.readouterr()
+    problem = (
+        PREFIX
+        + f"demo/__init__.py line 1 imports demo._core, an extension module, before _distributor_init, {UNPROVEN}"
+    )
+    assert captured.out == f"libwrap check: {problem}\n"
+    assert captured.err == f"libwrap check: error: {wheel.name} fails: {problem}\n"
+
+
+def test_repair_fixes_every_pattern_check_refuses(tmp_path: Path) -> None:
+    """What repair writes passes check for each __init__.py check cannot prove: the import goes first."""
+    index = ProviderIndex([str(libwrap_provider(tmp_path))])
+    for _, init, _ in BROKEN:
+        wheel = read_wheel(consumer(tmp_path, init, xprov_loader(tmp_path)))
+        _add_preloads(wheel, {"demo": index.lookup(NEEDED)})
+        assert problems(wheel, index) == [], init
+        body = ast.parse(wheel.members["demo/__init__.py"].decode()).body
+        first = body[1] if isinstance(body[0], ast.Expr) and len(body) > 1 else body[0]
+        assert ast.unparse(first) == "from . import _distributor_init", init
+
+
+RUNPATHS = [
+    (
+        "/tmp/build/site-packages/xprov/lib",
+        "is an absolute path, the build machine's, not where the wheel is installed",
+    ),
+    ("$ORIGIN/../../..", "leaves the directory the wheel is installed into"),
+    ("$ORIGIN/../xprov/lib", "points into xprov/, another distribution's package, which may be installed elsewhere"),
+    ("$ORIGIN/../elsewhere", "points to elsewhere, outside the wheel"),
+    ("", "is empty: the loader reads it as the current directory"),
+    ("$LIB/x", "is not relative to $ORIGIN, so it depends on the current directory or the system"),
+]
+
+
+@pytest.mark.parametrize(("entry", "why"), RUNPATHS, ids=["absolute", "escapes", "provider", "outside", "empty", "lib"])
+@pytest.mark.parametrize("tag", ["runpath", "rpath"])
+def test_search_paths_outside_the_wheel_fail(tmp_path: Path, entry: str, why: str, tag: str) -> None:
+    """Regression: a consumer linked with a provider's `-Wl,-rpath,${libdir}` kept the build environment's
+    site-packages in RUNPATH, and check passed it."""
+    members: dict[str, bytes | str] = {
+        "demo/__init__.py": GOOD_INIT,
+        "demo/version.py": "V = 1\n",
+        "demo/_distributor_init.py": xprov_loader(tmp_path),
+        EXTENSION: tiny_elf(needed=(NEEDED, "libc.so.6"), **{tag: f"$ORIGIN/../demo.libs:{entry}"}),
+        "demo.libs/libq-1a2b3c4d.so.1": tiny_elf(soname="libq.so.1", runpath="$ORIGIN"),
+    }
+    wheel = make_wheel(tmp_path / "demo-1.0-cp311-cp311-linux_x86_64.whl", members, requires=("xprov~=0.3.28",))
+    assert found(wheel, libwrap_provider(tmp_path)) == [
+        f"{EXTENSION} has the {tag.upper()} entry {entry!r}, which {why}; libwrap repair drops it"
+    ]
+
+
+def test_a_provider_wheel_is_held_to_the_same_rule(tmp_path: Path) -> None:
+    provider = make_wheel(
+        tmp_path / "xprov-0.3.28-py3-none-linux_x86_64.whl",
+        {"xprov/__init__.py": "", "xprov/_init.abi3.so": tiny_elf(needed=(NEEDED,), runpath="$ORIGIN/lib:/usr/local/lib"),
+         f"xprov/lib/{NEEDED}": tiny_elf(soname=NEEDED)},
+    )  # fmt: skip
+    assert problems(read_wheel(provider), ProviderIndex()) == [
+        (
+            "xprov/_init.abi3.so has the RUNPATH entry '/usr/local/lib', which is an absolute path, the build machine's, "
+            "not where the wheel is installed; libwrap repair drops it"
+        )
+    ]
+
+
+def test_a_non_utf8_init_is_bad_input(tmp_path: Path) -> None:
+    """Regression: check read __init__.py with errors replaced; Python cannot import it at all."""
+    wheel = consumer(tmp_path, "", xprov_loader(tmp_path))
+    contents = read_wheel(wheel)
+    contents.members["demo/__init__.py"] = b"from . import _distributor_init  # caf\xe9\n"
+    with pytest.raises(UsageError, match=r"demo/__init__.py is not text Python can read"):
+        problems(contents, ProviderIndex([str(libwrap_provider(tmp_path))]))
 
 
 TOP_LEVEL = "_demo_backend.cpython-311-x86_64-linux-gnu.so"

@@ -19,11 +19,11 @@ from libwrap.preload import (
     MARKER,
     call_lines,
     ensure_init_imports,
-    first_own_import,
     imports_distributor_init_first,
     loads_no_extension,
     loads_provider,
     merge_distributor_init,
+    preload_unproven,
     render_distributor_init,
     writer_module,
 )
@@ -48,16 +48,27 @@ FIRST = [
         '"""Doc."""\nfrom __future__ import annotations\nimport os\nimport numpy\nfrom . import _distributor_init\n',
         True,
     ),
-    ("try:\n    from . import _distributor_init\nexcept ImportError:\n    pass\nfrom . import _core\n", True),
+    ("try:\n    from . import _distributor_init\nexcept ImportError:\n    raise\nfrom . import _core\n", True),
+    ("try:\n    from . import _distributor_init\nfinally:\n    pass\nfrom . import _core\n", True),
+    ("try:\n    import os\nexcept ImportError:\n    pass\nfinally:\n    from . import _distributor_init\n", True),
     ("with ctx():\n    from . import _distributor_init\nfrom . import _core\n", True),
-    (NUMPY_SHAPE, True),
+    (
+        "if a:\n    from . import _distributor_init\nelse:\n    import pkg._distributor_init\nfrom . import _core\n",
+        True,
+    ),
+    ("if a:\n    raise ImportError\nfrom . import _distributor_init\nfrom . import _core\n", True),
+    ("import os\nos.environ.setdefault('X', '1')\n__version__ = '1.0'\nfrom . import _distributor_init\n", True),
+    ("from . import _distributor_init\nimport importlib\nimportlib.import_module('pkg._core')\n", True),
     (
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ._core import T\nfrom . import _distributor_init\n",
         True,
     ),
     ("import typing\nif typing.TYPE_CHECKING:\n    from . import _core\nfrom . import _distributor_init\n", True),
     ("def later():\n    from . import _core\nfrom . import _distributor_init\n", True),
-    ("if not TYPE_CHECKING:\n    from . import _distributor_init\nfrom . import _core\n", True),
+    (
+        "from typing import TYPE_CHECKING\nif not TYPE_CHECKING:\n    from . import _distributor_init\nfrom . import _core\n",
+        True,
+    ),
     # only words about it
     ('"""Imports _distributor_init first."""\nfrom ._core import f\n', False),
     ("# from . import _distributor_init\nfrom ._core import f\n", False),
@@ -78,6 +89,31 @@ FIRST = [
     ("from pkg._core import f\nfrom pkg import _distributor_init\n", False),
     ("if flag:\n    from . import _core\nelse:\n    from . import _distributor_init\n", False),
     ("from . import _distributor_init\n)", False),  # does not parse
+    # on some paths only (regression: each passed, and NumPy's own shape is one of them)
+    ("try:\n    from . import _distributor_init\nexcept ImportError:\n    pass\nfrom . import _core\n", False),
+    ("import contextlib\nwith contextlib.suppress(ImportError):\n    from . import _distributor_init\n", False),
+    (NUMPY_SHAPE, False),
+    ("if flag:\n    from . import _distributor_init\n", False),
+    ("for _ in x:\n    from . import _distributor_init\n", False),
+    ("if not TYPE_CHECKING:\n    from . import _distributor_init\nfrom . import _core\n", False),  # unbound name
+    ("TYPE_CHECKING = 0\nif TYPE_CHECKING:\n    from ._core import T\nfrom . import _distributor_init\n", False),
+    # what loads an extension without an import statement (regression: each passed)
+    ("import importlib\nimportlib.import_module('pkg._core')\nfrom . import _distributor_init\n", False),
+    ("from importlib import import_module as load\nload('pkg._core')\nfrom . import _distributor_init\n", False),
+    ("__import__('pkg._core')\nfrom . import _distributor_init\n", False),
+    ("import importlib\nimportlib.__import__('pkg._core')\nfrom . import _distributor_init\n", False),
+    ("exec('import pkg._core')\nfrom . import _distributor_init\n", False),
+    ("getattr(__builtins__, '__import__')('pkg._core')\nfrom . import _distributor_init\n", False),
+    ("import importlib.util as u\nu.find_spec('pkg._core')\nfrom . import _distributor_init\n", False),
+    ("import sys\nsys.modules['pkg._distributor_init'] = sys\nfrom . import _distributor_init\n", False),
+    ("import operator\noperator.methodcaller('import_module')\nfrom . import _distributor_init\n", False),
+    ("def f():\n    import pkg._core\nf()\nfrom . import _distributor_init\n", False),
+    ("def f():\n    import pkg._core\nimport atexit\natexit.register(f)\nfrom . import _distributor_init\n", False),
+    ("def f():\n    import pkg._core\ng = [f]\ng[0]()\nfrom . import _distributor_init\n", False),
+    ("class A:\n    import pkg._core\nfrom . import _distributor_init\n", False),
+    ("def __getattr__(n):\n    return n\nfrom . import lazy\nfrom . import _distributor_init\n", False),
+    ("_distributor_init = None\nfrom . import _distributor_init\n", False),
+    ("from ._core import *\nfrom . import _distributor_init\n", False),
 ]
 
 
@@ -104,19 +140,46 @@ def numpy_files() -> dict[str, str | None]:
     return files
 
 
-def test_real_numpy_imports_distributor_init_before_its_extensions() -> None:
-    """NumPy imports version, _globals... (pure Python) before _distributor_init and _core after it:
-    with its files known that passes; the same code importing _core first does not."""
+def test_real_numpy_is_unproven_until_repair_puts_the_import_first() -> None:
+    """NumPy imports _distributor_init only in the else of `if __NUMPY_SETUP__:`, after its pure-Python
+    modules: nothing proves every path runs it, so repair adds the import at the top (a second import of
+    it later is a no-op), and then it is proven; _core stays an extension, version stays harmless."""
     files = numpy_files()
     init = files["numpy/__init__.py"]
     assert init is not None
+    problem = preload_unproven(init, "numpy", files)
+    assert problem is not None
+    assert problem.startswith("numpy/__init__.py line ")
+    fixed = ensure_init_imports(init, "numpy", files)
+    assert preload_unproven(fixed, "numpy", files) is None
+    assert fixed.count(IMPORT_LINE) == 1
+    assert fixed.replace(f"\n{IMPORT_LINE}\n", "", 1) == init
+    assert fixed.index(IMPORT_LINE) < fixed.index("import os") < fixed.index("from . import _distributor_init\n")
     harmless = loads_no_extension(files)
-    assert first_own_import(init, "numpy") != "numpy._distributor_init"  # without its files any own module counts
-    assert first_own_import(init, "numpy", harmless) == "numpy._distributor_init"
-    assert imports_distributor_init_first(init, "numpy", harmless)
-    assert not imports_distributor_init_first("from . import _core\n" + init, "numpy", harmless)
     assert not harmless("numpy._core")
-    assert harmless("numpy._globals")
+    assert harmless("numpy.version")
+
+
+def test_numpy_with_the_import_first_still_imports(tmp_path: Path) -> None:
+    """What repair makes of NumPy's __init__.py (the import at the top, its own one later a no-op) imports
+    and works: the installed NumPy, linked file by file beside the rewritten __init__.py."""
+    spec = importlib.util.find_spec("numpy")
+    if spec is None or spec.origin is None:
+        pytest.skip("numpy is not installed")
+    real = Path(spec.origin).parent
+    copy = tmp_path / "numpy"
+    copy.mkdir()
+    for entry in real.iterdir():
+        if entry.name != "__init__.py":
+            (copy / entry.name).symlink_to(entry)
+    fixed = ensure_init_imports(real.joinpath("__init__.py").read_text(encoding="utf-8"), "numpy", numpy_files())
+    (copy / "__init__.py").write_text(fixed, encoding="utf-8")
+    code = (
+        "import numpy, sys; print(numpy.__file__, 'numpy._distributor_init' in sys.modules, int(numpy.arange(4).sum()))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(copy / "__init__.py"), "True", "6"]
 
 
 def test_pure_modules_count_only_if_they_import_no_extension() -> None:
@@ -124,22 +187,29 @@ def test_pure_modules_count_only_if_they_import_no_extension() -> None:
         "pkg/__init__.py": "",
         "pkg/version.py": "VERSION = '1.0'\n",
         "pkg/_utils/__init__.py": "from ._text import f\n",
-        "pkg/_utils/_text.py": "from .. import version\ndef g():\n    from pkg import _core\n",
+        "pkg/_utils/_text.py": "from .. import version\ndef f():\n    from pkg import _core\n",
         "pkg/helpers.py": "import os\nfrom pkg._utils import f\nfrom ._core import g\n",
+        "pkg/loader.py": "import importlib\nimportlib.import_module('pkg._core')\n",
         "pkg/_core.cpython-311-x86_64-linux-gnu.so": None,
     }
     harmless = loads_no_extension(files)
-    assert [harmless(n) for n in ("pkg.version", "pkg._utils", "pkg._utils._text", "pkg.helpers")] == [
-        True,
-        True,
-        True,
-        False,
-    ]
+    names = ("pkg.version", "pkg._utils", "pkg._utils._text", "pkg.helpers", "pkg.loader")
+    assert [harmless(n) for n in names] == [True, True, True, False, False]
     assert not harmless("pkg._core")
     assert harmless("pkg.version.VERSION")  # a name, not a module
     init = "from .version import VERSION\nfrom . import _utils\nfrom . import _distributor_init\n"
-    assert imports_distributor_init_first(init, "pkg", harmless)
-    assert first_own_import("from . import helpers\n" + init, "pkg", harmless) == "pkg.helpers"
+    assert imports_distributor_init_first(init, "pkg", files)
+    assert not imports_distributor_init_first(init, "pkg")  # without the files, any own module may be one
+    assert preload_unproven("from . import helpers\n" + init, "pkg", files) == (
+        "pkg/__init__.py line 1 imports pkg.helpers (pkg/helpers.py line 3 imports pkg._core, an extension "
+        "module) before _distributor_init, so nothing proves the providers load first; move "
+        "`from . import _distributor_init` above it (libwrap repair does)"
+    )
+    # a function imported from a pure module is the wheel's code: it may not run before the preload
+    calls = "from ._utils import f\nf()\nfrom . import _distributor_init\n"
+    assert "line 2 calls f, code of this wheel, before _distributor_init" in (
+        preload_unproven(calls, "pkg", files) or ""
+    )
 
 
 LOADS = [
@@ -226,7 +296,7 @@ def test_init_that_imports_it_first_is_kept() -> None:
 def test_pure_modules_before_it_are_kept_when_known() -> None:
     source = "from . import version\nfrom . import _distributor_init\nfrom . import _core\n"
     files: dict[str, str | None] = {"pkg/version.py": "V = 1\n", "pkg/_core.so": None}
-    assert ensure_init_imports(source, "pkg", loads_no_extension(files)) == source
+    assert ensure_init_imports(source, "pkg", files) == source
     assert ensure_init_imports(source, "pkg").startswith(IMPORT_LINE)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from libwrap.errors import UsageError
-from libwrap.providers import Provider, ProviderIndex, provider_from_wheel
+from libwrap.providers import Provider, ProviderIndex, installed_libwrap_provider, provider_from_wheel
 
 from .synthetic import elf, make_wheel
 
@@ -47,7 +47,11 @@ def test_manifest_wins_over_the_libraries(tmp_path: Path) -> None:
 def test_broken_manifest_is_a_usage_error(tmp_path: Path, manifest: str) -> None:
     """Regression: a manifest without a key or not JSON at all ended in a KeyError or JSONDecodeError traceback."""
     wheel = make_wheel(tmp_path / "xprov-0.3.28-py3-none-any.whl", {"xprov/libwrap.json": manifest})
-    with pytest.raises(UsageError, match=r"libwrap\.json is not a libwrap manifest .*; rebuild the provider"):
+    with pytest.raises(
+        UsageError,
+        match=r"^the provider xprov \(wheel xprov-0\.3\.28-py3-none-any\.whl\) has a libwrap\.json that is not "
+        r"(JSON|a libwrap manifest|.*not a list).*; rebuild the provider with libwrap$",
+    ):
         provider_from_wheel(wheel)
 
 
@@ -138,3 +142,98 @@ def test_unknown_provider_is_a_usage_error(tmp_path: Path) -> None:
         ProviderIndex(["no-such-dist-here"])
     with pytest.raises(UsageError, match=r"does not exist; pass the path of a \.whl file"):
         ProviderIndex([str(tmp_path / "missing-1.0-py3-none-any.whl")])
+
+
+GOOD = {
+    "name": "xprov",
+    "version": "0.3.28",
+    "requirement": "xprov>=0.3.28,<0.4",
+    "preload": "xprov",
+    "sonames": ["libx.so.6"],
+    "requires": ["libzlib"],
+    "pkgconfig": ["xprov", "xprov-extra"],
+    "cmake_package": "XProv",
+}
+LIES = [
+    ("marker", {"requirement": "xprov>=0.3.28; sys_platform == 'win32'"}, "which carries an environment marker"),
+    ("other-distribution", {"requirement": "numpy>=1"}, "which names numpy, not xprov"),
+    ("does-not-parse", {"requirement": "xprov >=> 1"}, "which does not parse"),
+    ("url", {"requirement": "xprov @ https://example.invalid/x.whl"}, "which carries a URL"),
+    ("extras", {"requirement": "xprov[all]>=0.3"}, "which carries extras"),
+    ("own-version-outside", {"requirement": "xprov>=1,<2"}, "which its own version 0.3.28 does not satisfy"),
+    ("not-a-string", {"requirement": 3}, "gives requirement as 3, not a non-empty string"),
+    ("other-name", {"name": "numpy"}, "names the distribution 'numpy', not xprov"),
+    ("version-not-pep440", {"version": "latest"}, "which is not a PEP 440 version"),
+    ("version-not-the-wheels", {"version": "0.3.29"}, "gives the version 0.3.29, but the distribution is 0.3.28"),
+    ("soname-path", {"sonames": ["/usr/lib/libc.so.6"]}, "lists the SONAME '/usr/lib/libc.so.6', which is not a plain"),
+    ("soname-nul", {"sonames": ["libx.so.6\u0000"]}, "which is not a plain file name"),
+    ("no-soname", {"sonames": []}, "lists no SONAME"),
+    ("preload-outside", {"preload": "subprocess"}, "the preload module subprocess, which is outside its package xprov"),
+    ("preload-not-a-module", {"preload": "xprov; import os"}, "not a dotted module name"),
+    ("requires-not-names", {"requires": ["a b"]}, "lists 'a b' in requires, which is not a distribution name"),
+    ("requires-not-a-list", {"requires": {"libzlib": 1}}, "gives requires as {'libzlib': 1}, not a list"),
+    (
+        "cmake-injection",
+        {"cmake_package": "X]==]"},
+        "gives the module name 'X]==]', which pkg-config or CMake cannot take",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "words"), [lie[1:] for lie in LIES], ids=[lie[0] for lie in LIES])
+def test_a_lying_manifest_names_the_provider(tmp_path: Path, change: dict[str, object], words: str) -> None:
+    """Regression: repair wrote a manifest's requirement into Requires-Dist as given (a marker, another
+    distribution's name), and one that did not parse ended in an InvalidRequirement traceback."""
+    manifest = json.dumps({**GOOD, **change})
+    wheel = make_wheel(tmp_path / "xprov-0.3.28-py3-none-any.whl", {"xprov/libwrap.json": manifest})
+    with pytest.raises(UsageError) as caught:
+        provider_from_wheel(wheel)
+    message = str(caught.value)
+    assert message.startswith(f"the provider xprov (wheel {wheel.name}) has a libwrap.json that ")
+    assert words in message
+    assert message.endswith("; rebuild the provider with libwrap")
+
+
+def test_a_deeply_nested_manifest_is_one_line(tmp_path: Path) -> None:
+    """Regression: json.loads raised RecursionError on deep nesting, a traceback."""
+    manifest = '{"name": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    wheel = make_wheel(tmp_path / "xprov-0.3.28-py3-none-any.whl", {"xprov/libwrap.json": manifest})
+    with pytest.raises(UsageError, match=r"has a libwrap\.json that is not JSON"):
+        provider_from_wheel(wheel)
+
+
+def test_a_good_manifest_gives_the_provider_it_says(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path / "xprov-0.3.28-py3-none-any.whl", {"xprov/libwrap.json": json.dumps(GOOD)})
+    provider = provider_from_wheel(wheel)
+    assert (provider.distribution, provider.requirement, provider.preload) == ("xprov", "xprov>=0.3.28,<0.4", "xprov")
+    without = {k: v for k, v in GOOD.items() if k != "preload"}
+    wheel = make_wheel(tmp_path / "xprov-0.3.28-py3-none-any.whl", {"xprov/libwrap.json": json.dumps(without)})
+    assert provider_from_wheel(wheel).preload == "xprov"  # the package that holds the manifest
+
+
+def test_an_installed_manifest_is_checked_against_its_distribution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """installed_libwrap_provider (what a provider build on another provider reads) checks the manifest as
+    repair does, and names where the distribution is installed and how to reinstall it."""
+    site = tmp_path / "site"
+    good = {**GOOD, "name": "goodprov", "requirement": "goodprov>=0.3.28,<0.4", "preload": "goodprov"}
+    _install(site, "goodprov", "0.3.28", {"goodprov/libwrap.json": json.dumps(good).encode()})
+    lying = {**good, "name": "liarprov", "requirement": "numpy>=1", "preload": "liarprov"}
+    _install(site, "liarprov", "0.3.28", {"liarprov/libwrap.json": json.dumps(lying).encode()})
+    _install(site, "badbytes", "1.0", {"badbytes/libwrap.json": b"\xff\xfe"})
+    monkeypatch.syspath_prepend(str(site))
+    found = installed_libwrap_provider("goodprov")
+    assert (found.pkgconfig, found.cmake_package, found.requires) == (("xprov", "xprov-extra"), "XProv", ("libzlib",))
+    assert found.root == site / "goodprov"
+    with pytest.raises(UsageError) as caught:
+        installed_libwrap_provider("liarprov")
+    assert str(caught.value) == (
+        f"the provider liarprov (installed in {site.resolve()}) has a libwrap.json that gives the requirement "
+        "'numpy>=1', which names numpy, not liarprov; reinstall it (pip install --force-reinstall liarprov) "
+        "or rebuild it with libwrap"
+    )
+    with pytest.raises(
+        UsageError, match=r"^the provider badbytes \(installed in .*\) has a libwrap.json that is not JSON"
+    ):
+        installed_libwrap_provider("badbytes")
