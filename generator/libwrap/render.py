@@ -26,11 +26,22 @@ __all__ = ["FILTERS", "Serializers", "check_target", "generate_project", "templa
 
 
 def toml_value(value: Any) -> str:
-    """A TOML string, array of strings or boolean (TOML basic strings share JSON's escapes)."""
+    """A TOML string, array of strings, boolean or inline table of those (TOML basic strings share JSON's
+    escapes); an array too long for one line gets a line per item."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_string(key)} = {toml_value(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        items = [toml_value(item) for item in value]
+        line = f"[{', '.join(items)}]"
+        return line if len(line) <= 100 else "[\n" + "".join(f"  {item},\n" for item in items) + "]"
+    return _toml_string(str(value))
+
+
+def _toml_string(text: str) -> str:
     # not ASCII-escaped: JSON would write astral characters as surrogate pairs, which TOML refuses
-    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+    return json.dumps(text, ensure_ascii=False)
 
 
 def cmake_argument(value: Any) -> str:

@@ -13,7 +13,7 @@ import keyword
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -76,14 +76,23 @@ _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _URL = re.compile(r"(https?|ftp|file)://\S+")
 # Characters that no build argument, path or name needs, and that shells and CMake lists mangle.
 _UNSAFE_TEXT = re.compile(r'["\\;$\x00-\x1f\x7f]')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 Kind = Literal["str", "list", "table", "flag"]
+Home = Literal["tool", "project", "render"]
 Check = Callable[[str, Any], None]
 
 
 def _text(label: str, value: str) -> None:
     if _UNSAFE_TEXT.search(value):
         msg = f"{label} {value!r} contains a quote, backslash, semicolon, '$' or control character; remove them"
+        raise UsageError(msg)
+
+
+def _argument(label: str, value: str) -> None:
+    """A build argument reaches the build as one argv item (no shell, no CMake list): any text but control characters."""
+    if _CONTROL.search(value):
+        msg = f"{label} {value!r} contains a control character; remove it"
         raise UsageError(msg)
 
 
@@ -189,6 +198,9 @@ class Option:
     check: Check | None = None
     #: Asked for on a terminal (or an error with --no-input) when neither the CLI nor a preset sets it.
     ask: str = ""
+    #: Where a generated project keeps the value: its [tool.libwrap] table, read again at every build;
+    #: a [project] field (PROJECT_FIELDS); or only the rendered files ("render").
+    home: Home = "tool"
 
     @property
     def flag(self) -> str:
@@ -214,7 +226,7 @@ class ProviderSpec:
         help="URL (downloaded at build time), source directory or tarball; for --build prebuilt an install prefix or its tarball",
     )  # fmt: skip
     version: str = option(
-        "", "--version", metavar="VERSION", check=_version,
+        "", "--version", metavar="VERSION", check=_version, home="project",
         help="library and wheel version (PEP 440); default: read from the source's name or build files",
     )  # fmt: skip
     sha256: str = option(
@@ -239,7 +251,7 @@ class ProviderSpec:
         help="what the init symbol returns; exposed as NAME.<init_result_name>",
     )  # fmt: skip
     init_result_name: str = option(
-        "init_result", "--init-result-name", metavar="IDENTIFIER",
+        "init_result", "--init-result-name", metavar="IDENTIFIER", home="render",
         check=_pattern(_C_IDENTIFIER, "a Python identifier; use e.g. 'config'"),
         help="attribute of NAME holding the init symbol's result",
     )  # fmt: skip
@@ -253,7 +265,7 @@ class ProviderSpec:
         help="rename the library's SONAME in the wheel (patchelf); default: keep upstream's",
     )  # fmt: skip
     build_args: tuple[str, ...] = option(
-        (), "--build-arg", "--cmake-arg", "--configure-arg", kind="list", metavar="ARG", check=_each(_text),
+        (), "--build-arg", "--cmake-arg", "--configure-arg", kind="list", metavar="ARG", check=_each(_argument),
         help="an argument for the library's build, repeatable; write --build-arg=-DOPT=ON",
     )  # fmt: skip
     no_default_build_args: bool = option(
@@ -272,7 +284,7 @@ class ProviderSpec:
         help="a program the library's build needs (e.g. gfortran), repeatable; checked before anything is fetched or built",
     )  # fmt: skip
     requires: tuple[str, ...] = option(
-        (), "--requires", kind="list", metavar="PROVIDER", check=_each(_provider_requirement),
+        (), "--requires", kind="list", metavar="PROVIDER", check=_each(_provider_requirement), home="project",
         help="another provider the library links to (libxslt: --requires libxml2), repeatable: built against it, "
         "declared in Requires-Dist and build-system.requires, imported first; a bare name takes the range "
         "the installed provider declares, or write one: 'libxml2>=2.9,<3'",
@@ -305,11 +317,16 @@ class ProviderSpec:
         False, "--no-license-files", kind="flag",
         help="ship no licence file, for a wheel that carries them another way",
     )  # fmt: skip
+    pkgconfig_version: str = option(
+        "", "--pkgconfig-version", metavar="VERSION", check=_text,
+        help="the version the library's own .pc states when it numbers its versions otherwise "
+        "(FreeType 2.12.1's freetype2.pc says 24.3.18); default: the release",
+    )  # fmt: skip
     license_expression: str = option(
-        "", "--license", metavar="SPDX", check=_license, help="SPDX licence expression of the library",
+        "", "--license", metavar="SPDX", check=_license, home="project", help="SPDX licence expression of the library",
     )  # fmt: skip
     description: str = option(
-        "", "--description", check=_text, help="one-line summary for the wheel's metadata",
+        "", "--description", check=_text, home="project", help="one-line summary for the wheel's metadata",
     )  # fmt: skip
 
     def validate(self) -> ProviderSpec:
@@ -375,9 +392,10 @@ class ProviderSpec:
         """The template's context: every option as given (lists stay lists) plus what derives from them.
         The template writes each value through a serializer filter (``render.FILTERS``)."""
         values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        source = self.source if is_url(self.source) else str(Path(self.source).resolve())
         return {
             **values,
-            "source": self.source if is_url(self.source) else str(Path(self.source).resolve()),
+            "source": source,
             "sha256": self.sha256.lower(),
             "description": self.description
             or f"The {self.name} shared library, packaged once for every wheel that links to it",
@@ -387,11 +405,14 @@ class ProviderSpec:
             "license_expression": canonical_license(self.license_expression),
             "version_info": tuple(Version(self.version).release),
             "public_api": sorted((*PUBLIC_API, *([self.init_result_name] if self.init_symbol else []))),
+            # what __init__.py takes from libwrap's runtime module (version_info is computed there)
+            "runtime_api": sorted(set(PUBLIC_API) - {"version_info"}),
+            "tool_table": tool_table(dataclasses.replace(self, source=source, sha256=self.sha256.lower())),
             "cmake_compatibility": cmake_compatibility(self.version, self.abi_upper),
             "build_requires": list(BUILD_REQUIRES.get(self.build, ())),
             "requires": list(self.requires),
             "required_providers": [required_name(item) for item in self.requires],
-            # the project runs libwrap.stage and libwrap's CMake functions at build time
+            # the project runs libwrap.build and libwrap's CMake functions at build time
             "libwrap_requirement": compatible_requirement("libwrap", Version(libwrap_version).base_version),
             "libwrap_version": libwrap_version,
         }
@@ -475,6 +496,74 @@ def check_source(source: str, build: str) -> None:
             raise UsageError(msg)
 
 
+#: The [project] field each option at home there is written to (version comes from [project] at build time).
+PROJECT_FIELDS = {
+    "version": "version",
+    "description": "description",
+    "license_expression": "license",
+    "requires": "dependencies",
+}
+
+
+def option_key(field_name: str) -> str:
+    """An option's key in [tool.libwrap] and in preset files: init_symbol -> init-symbol."""
+    return field_name.replace("_", "-")
+
+
+def _is_strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def convert(origin: str, key: str, opt: Option, value: object) -> object:
+    """A TOML value checked against its option's kind, in ProviderSpec form (tuples, pairs)."""
+    if opt.kind == "table":
+        if isinstance(value, dict) and all(isinstance(k, str) and _is_strings(v) for k, v in value.items()):
+            return tuple((path, arg) for path, args in value.items() for arg in args)
+        kind = "a table of lists of strings"
+    elif opt.kind == "list":
+        if _is_strings(value):
+            return tuple(value)  # type: ignore[arg-type]  # _is_strings checked it is a list
+        kind = "a list of strings"
+    elif opt.kind == "flag":
+        if isinstance(value, bool):
+            return value
+        kind = "true or false"
+    else:
+        if isinstance(value, str):
+            return value
+        kind = "a string"
+    msg = f"{origin}: {key} must be {kind}; fix the file"
+    raise UsageError(msg)
+
+
+def read_options(
+    data: Mapping[str, object], origin: str, homes: Collection[Home] = ("tool", "project", "render")
+) -> dict[str, Any]:
+    """DATA (a preset file, a [tool.libwrap] table) as ProviderSpec field values; unknown keys are an error."""
+    keys = {option_key(field.name): (field, opt) for field, opt in option_fields() if opt.home in homes}
+    unknown = sorted(set(data) - set(keys))
+    if unknown:
+        msg = f"{origin} has unknown keys {', '.join(unknown)}; allowed: {', '.join(sorted(keys))}"
+        raise UsageError(msg)
+    return {keys[key][0].name: convert(origin, key, keys[key][1], value) for key, value in data.items()}
+
+
+def tool_table(spec: ProviderSpec) -> dict[str, Any]:
+    """The [tool.libwrap] table of a generated project: every build option that is set, as TOML values."""
+    table: dict[str, Any] = {}
+    for field, opt in option_fields():
+        value = getattr(spec, field.name)
+        if opt.home != "tool" or (value == field.default and field.name not in ("source", "build")):
+            continue
+        if opt.kind == "table":
+            grouped: dict[str, list[str]] = {}
+            for path, arg in value:
+                grouped.setdefault(path, []).append(arg)
+            value = grouped
+        table[option_key(field.name)] = list(value) if isinstance(value, tuple) else value
+    return table
+
+
 def option_fields() -> Iterator[tuple[dataclasses.Field[Any], Option]]:
     """The ProviderSpec fields that are options, in declaration order."""
     for field in dataclasses.fields(ProviderSpec):
@@ -511,9 +600,21 @@ def given_options(args: argparse.Namespace) -> dict[str, Any]:
     return given
 
 
+#: What exists only at build time, beside the options: the CMake variable and what it does.
+BUILD_VARIABLES = (
+    ("LIBWRAP_EXTRA_BUILD_ARGS", "more arguments for the library's build, after build-args (a CMake list)"),
+    ("LIBWRAP_DEFAULT_BUILD_ARGS", "replaces the arguments the build mode adds, even when empty"),
+    (
+        "LIBWRAP_RUNTIME_LICENSES",
+        "SONAME=FILE items: the licence of a runtime library shipped beside the library that no dpkg or rpm package owns",
+    ),
+)
+
+
 def options_table() -> str:
-    """README's table of ``libwrap new`` options, from the declarations."""
-    rows = ["| option | preset key | meaning |", "|---|---|---|"]
+    """The table of options in the documentation, from the declarations: each option's libwrap new flag,
+    where a generated project keeps it, and the CMake variable that overrides it at build time."""
+    rows = ["| `libwrap new` | in the project | at build time | meaning |", "|---|---|---|---|"]
     for field, opt in option_fields():
         flags = ", ".join(f"`{f}`" for f in opt.flags) or "(preset only)"
         value = (
@@ -521,8 +622,16 @@ def options_table() -> str:
         )
         if opt.flags and value:
             flags = f"`{opt.flag} {value}`" + "".join(f", `{f}`" for f in opt.flags[1:])
-        cells = (flags, f"`{field.name}`", opt.help)
+        if opt.home == "tool":
+            home, override = f"`[tool.libwrap] {option_key(field.name)}`", f"`LIBWRAP_{field.name.upper()}`"
+        elif opt.home == "project":
+            home, override = f"`[project] {PROJECT_FIELDS[field.name]}`", ""
+        else:
+            home, override = "`__init__.py`", ""
+        cells = (flags, home, override, opt.help)
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    for name, meaning in BUILD_VARIABLES:
+        rows.append(f"| | | `{name}` | {meaning} |")
     return "\n".join(rows) + "\n"
 
 

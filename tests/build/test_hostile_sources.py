@@ -43,7 +43,7 @@ def test_a_provider_build_refuses_a_tarball_whose_link_leads_out(tmp_path: Path)
         "archive; refusing to extract it (get the source from its publisher, or unpack and check it yourself)"
     )
     assert line in output
-    assert "libwrap: extracting" in output  # the build's own step names what failed
+    assert "libwrap: the provider build stopped" in output  # the build's own step names what failed
     assert list(outside.iterdir()) == []
     assert snapshot(project) == before
     assert {p.name for p in tmp_path.iterdir()} <= {"dist", "outside", "project", tarball.name}

@@ -69,6 +69,7 @@ def wheel_files(name: str, version: str, library: str, link: str, licenses: list
         f"{name}/py.typed",
         f"{name}/libwrap.json",
         f"{name}/_preload.py",
+        f"{name}/_libwrap.py",
         f"{name}/lib/{library}",
         f"{name}/lib/lib{link}.a",
         f"{name}/lib/pkgconfig/{name}.pc",

@@ -62,6 +62,7 @@ def test_provider_wheel_contents(openblas_wheel: Path) -> None:
         "openblas/py.typed",
         "openblas/libwrap.json",
         "openblas/_preload.py",
+        "openblas/_libwrap.py",
         f"openblas/lib/{SONAME}",
         *(f"openblas/lib/{name}" for name in FORTRAN_RUNTIME),
         "openblas/lib/libopenblas.a",

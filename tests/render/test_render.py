@@ -38,9 +38,7 @@ EXPECTED_FILES = {
     "pyproject.toml",
     "src/{name}/__init__.py",
     "src/{name}/__main__.py",
-    "src/{name}/_init.c",
     "src/{name}/_init.pyi",
-    "src/{name}/_preload.pyi",
     "src/{name}/py.typed",
     "tests/smoke/smoke.c",
     "tests/test_provider.py",
@@ -52,6 +50,12 @@ def render(tmp_path: Path, **changes: object) -> Path:
     values.update(changes)
     values.setdefault("source", str(SOURCES[str(values.get("build", "cmake"))]))
     return generate_project(ProviderSpec(**values), tmp_path)  # type: ignore[arg-type]
+
+
+def tool_table(project: Path) -> dict[str, object]:
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    table: dict[str, object] = data["tool"]["libwrap"]
+    return table
 
 
 @pytest.mark.parametrize(("build", "returns"), list(itertools.product(BUILDS, INIT_RETURNS)))
@@ -66,26 +70,38 @@ def test_every_option_set_renders_cleanly(tmp_path: Path, build: str, returns: s
             assert "{%" not in text, path
     for path in project.rglob("*.py"):
         py_compile.compile(str(path), doraise=True)
-    cmake = (project / "CMakeLists.txt").read_text(encoding="utf-8")
-    assert f'BUILD "{build}"' in cmake
-    assert '  SONAME "libdemo.so.7"' in cmake
-    assert 'set(LIBWRAP_BUILD_ARGS "-DA=1;-DB=2" CACHE' in cmake
-    assert ("SOURCE_DIR" in cmake.split("libwrap_stage_library")[1]) is (build != "prebuilt")
-    assert '  INIT_SYMBOL "demo_init"' in cmake
-    declaration = {
-        "void": "extern void LIBWRAP_PROBE(void);",
-        "int": "extern int LIBWRAP_PROBE(void);",
-        "str": "extern const char *LIBWRAP_PROBE(void);",
-    }
-    assert declaration[returns] in (project / "src/demo/_init.c").read_text(encoding="utf-8")
+    table = tool_table(project)
+    assert table["build"] == build
+    assert table["soname"] == "libdemo.so.7"
+    assert table["build-args"] == ["-DA=1", "-DB=2"]
+    assert table["init-symbol"] == "demo_init"
+    assert table.get("init-returns", "void") == returns
+    # every option lives in the table: the CMakeLists.txt of every project is the same few lines
+    assert (project / "CMakeLists.txt").read_text(encoding="utf-8") == (
+        template_dir() / "{{cookiecutter.name}}" / "CMakeLists.txt"
+    ).read_text(encoding="utf-8")
+    types = {"void": "init_result: None", "int": "init_result: int", "str": "init_result: str | None"}
+    assert types[returns] in (project / "src/demo/_init.pyi").read_text(encoding="utf-8")
+
+
+def test_the_table_reads_back_as_the_options_given(tmp_path: Path) -> None:
+    """[tool.libwrap] is read at build time through the same declarations that validated libwrap new."""
+    from libwrap.spec import read_options
+
+    spec = ProviderSpec(
+        name="demo", version="1.2.3", source=str(SOURCES["cmake"]), init_symbol="demo_init", soname="libdemo.so.7",
+        build_args=("-DLIST=A;B", "-DQUOTE=\"x\""), build_args_if_missing=(("lapack", "-DNO=1"), ("lapack", "-DNO2=1")),
+        build_tools=("gfortran",), license_files=("COPYING*",), pkgconfig_version="24.3.18",
+    )  # fmt: skip
+    values = read_options(tool_table(generate_project(spec, tmp_path)), "table", homes={"tool"})
+    for name, value in values.items():
+        assert getattr(spec, name) == value, name
+    assert values["build_args"] == ("-DLIST=A;B", '-DQUOTE="x"')  # reaches the build as one argument each
 
 
 def test_without_init_symbol_nothing_is_called(tmp_path: Path) -> None:
     project = render(tmp_path, init_symbol="")
-    assert "INIT_SYMBOL" not in (project / "CMakeLists.txt").read_text(encoding="utf-8")
-    init_c = (project / "src/demo/_init.c").read_text(encoding="utf-8")
-    assert "init()" not in init_c
-    assert "init_result = Py_None" in init_c
+    assert "init-symbol" not in tool_table(project)
     init_py = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
     assert "_init.init_result" not in init_py
     assert '"init_result"' not in init_py
@@ -109,7 +125,7 @@ def test_pyproject_declares_abi3_and_entry_points(tmp_path: Path) -> None:
     assert "auditwheel repair" in data["tool"]["cibuildwheel"]["linux"]["repair-wheel-command"]
     requires = data["build-system"]["requires"]
     assert any(r.startswith("scikit-build-core") for r in requires)
-    # libwrap.stage and libwrap's CMake module run at build time: one copy of that code, in libwrap.
+    # libwrap.build and libwrap's CMake module run at build time: one copy of that code, in libwrap.
     assert f"libwrap>={libwrap_version},<0.3" in requires
 
 
@@ -120,10 +136,7 @@ def test_dotted_pkgconfig_names_stay_one_toml_key(tmp_path: Path, pkgconfig_name
     project = render(tmp_path, pkgconfig_name=pkgconfig_name, cmake_package="LibXml2")
     data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     assert data["project"]["entry-points"]["pkg_config"] == {pkgconfig_name: "demo.lib.pkgconfig"}
-    assert f'PKGCONFIG_NAME "{pkgconfig_name}"' in (project / "CMakeLists.txt").read_text(encoding="utf-8")
-    init = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
-    py_compile.compile(str(project / "src/demo/__init__.py"), doraise=True)
-    assert f"{pkgconfig_name}.pc" in init
+    assert tool_table(project)["pkgconfig-name"] == pkgconfig_name
 
 
 def test_any_unicode_description_stays_valid_toml(tmp_path: Path) -> None:
@@ -150,11 +163,14 @@ def test_two_renders_are_identical_and_leave_no_bytecode(tmp_path: Path) -> None
     assert not [name for name in trees[0] if "__pycache__" in name]
 
 
-def test_requirement_is_baked_in(tmp_path: Path) -> None:
+def test_nothing_the_build_decides_is_baked_into_the_package(tmp_path: Path) -> None:
+    """Version, requirement and SONAMEs come from what the build recorded (libwrap's runtime module),
+    so editing [tool.libwrap] or [project] and rebuilding needs no new render."""
     project = render(tmp_path, version="0.3.29")
     init = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
-    assert '_REQUIREMENT = "demo>=0.3.29,<0.4"' in init
-    assert '__version__ = "0.3.29"' in init
+    for baked in ("0.3.29", "demo>=0.3.29", "libdemo"):
+        assert baked not in init
+    assert "_init = _libwrap.load()" in init
 
 
 def test_workflow_keeps_github_expressions(tmp_path: Path) -> None:
@@ -198,17 +214,14 @@ def test_rendered_python_passes_ruff_and_mypy(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout
 
 
-def test_a_provider_built_on_another_declares_and_imports_it(tmp_path: Path) -> None:
-    """libxslt on libxml2: Requires-Dist and build-system.requires carry the range, the build gets the
-    provider's name, and `import libxslt` imports libxml2 before its own _init."""
+def test_a_provider_built_on_another_declares_it(tmp_path: Path) -> None:
+    """libxslt on libxml2: Requires-Dist and build-system.requires carry the range; the build reads the
+    providers it builds against from [project] dependencies (no third copy in [tool.libwrap])."""
     project = render(tmp_path, name="demo", requires=("libxml2>=2.9.14,<3",))
     data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     assert data["project"]["dependencies"] == ["libxml2>=2.9.14,<3"]
     assert "libxml2>=2.9.14,<3" in data["build-system"]["requires"]
-    cmake = (project / "CMakeLists.txt").read_text(encoding="utf-8")
-    assert cmake.count('REQUIRES "libxml2"') == 2  # built against it, and staged knowing it
-    init_py = (project / "src/demo/__init__.py").read_text(encoding="utf-8")
-    assert init_py.index('_require("libxml2", "libxml2>=2.9.14,<3")') < init_py.index("_init = _load()")
+    assert "requires" not in data["tool"]["libwrap"]
 
 
 def test_meson_build_requires_meson_and_ninja(tmp_path: Path) -> None:

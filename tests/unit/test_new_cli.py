@@ -106,7 +106,7 @@ BAD_CASES = [
         ["demo", "--source", "notes.txt", "--version", "1", "--init-symbol", "f", "--no-input"],
         "neither a directory nor an archive",
     ),
-    ("bad-arg", ["demo", *OK, "--cmake-arg=-DX=a;b"], "semicolon"),
+    ("bad-arg", ["demo", *OK, "--cmake-arg=-DX=a\nb"], "control character"),
     ("prefix-no-soname", [*PREBUILT], "has no SONAME"),
     ("prefix-non-elf", [*PREBUILT], "is not an ELF shared library"),
     ("prefix-other-arch", [*PREBUILT], "is built for EM_AARCH64"),
@@ -171,13 +171,13 @@ def test_preset_file_supplies_values(clean_cwd: Path) -> None:
     preset = clean_cwd / "wrapdemo.toml"
     preset.write_text(
         f'version = "1.2.3"\nsource = "https://example.org/wrapdemo-1.2.3.tar.gz"\nsha256 = "{digest}"\n'
-        'init_symbol = "wrapdemo_init"\ninit_returns = "str"\ncmake_package = "WrapDemo"\n',
+        'init-symbol = "wrapdemo_init"\ninit-returns = "str"\ncmake-package = "WrapDemo"\n',
         encoding="utf-8",
     )
     assert main(["new", "wrapdemo", "--preset", str(preset), "--no-input", "-o", "out"]) == 0
-    cmakelists = (clean_cwd / "out" / "wrapdemo" / "CMakeLists.txt").read_text(encoding="utf-8")
-    assert f'set(LIBWRAP_SHA256 "{digest}")' in cmakelists
-    assert 'CMAKE_PACKAGE "WrapDemo"' in cmakelists
+    pyproject = (clean_cwd / "out" / "wrapdemo" / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'sha256 = "{digest}"' in pyproject
+    assert 'cmake-package = "WrapDemo"' in pyproject
 
 
 def test_another_source_drops_the_presets_hash_and_version(clean_cwd: Path) -> None:
@@ -187,9 +187,9 @@ def test_another_source_drops_the_presets_hash_and_version(clean_cwd: Path) -> N
     subprocess.run(["tar", "-czf", str(tarball), "-C", str(FIXTURES), "wrapdemo"], check=True)
     assert main(["new", "openblas", "--source", str(tarball), "--no-input", "-o", "out"]) == 0
     project = clean_cwd / "out" / "openblas"
-    cmakelists = (project / "CMakeLists.txt").read_text(encoding="utf-8")
-    assert "LIBWRAP_SHA256 STREQUAL" not in cmakelists
-    assert 'version = "0.3.28"' in (project / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert "sha256 =" not in pyproject
+    assert 'version = "0.3.28"' in pyproject
 
 
 def test_unknown_version_stops_with_the_option_that_fixes_it(
@@ -242,7 +242,7 @@ def test_missing_values_are_prompted_on_a_terminal(clean_cwd: Path, monkeypatch:
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     assert main(["new", "demo", "--init-symbol", "wrapdemo_init"]) == 0
     assert asked == list(answers)
-    assert 'set(LIBWRAP_SOURCE "' + WRAPDEMO + '" CACHE' in (clean_cwd / "demo" / "CMakeLists.txt").read_text()
+    assert f'source = "{WRAPDEMO}"' in (clean_cwd / "demo" / "pyproject.toml").read_text()
 
 
 def test_libwrap_new_refuses_an_archive_with_the_builds_own_line(

@@ -12,7 +12,7 @@ from libwrap.errors import UsageError
 
 def test_preset_file_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "demo.toml"
-    path.write_text('version = "1.0"\nbuild_args = ["-DX=1"]\n', encoding="utf-8")
+    path.write_text('version = "1.0"\nbuild-args = ["-DX=1"]\n', encoding="utf-8")
     assert presets.load_preset(str(path)) == {"version": "1.0", "build_args": ("-DX=1",)}
 
 
@@ -21,9 +21,10 @@ def test_preset_file_round_trip(tmp_path: Path) -> None:
     [
         ('colour = "red"\n', "unknown keys colour"),
         ("version = 1\n", "version must be a string"),
-        ('build_args = "-DX=1"\n', "build_args must be a list of strings"),
+        ('build-args = "-DX=1"\n', "build-args must be a list of strings"),
+        ('build_args = ["-DX=1"]\n', "unknown keys build_args"),
         ("version = \n", "not valid TOML"),
-        ('build_args_if_missing = ["x"]\n', "a table of lists of strings"),
+        ('build-args-if-missing = ["x"]\n', "a table of lists of strings"),
     ],
 )
 def test_bad_preset_files(tmp_path: Path, text: str, words: str) -> None:

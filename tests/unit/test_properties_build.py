@@ -17,8 +17,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libwrap import pcfiles
 from libwrap.archives import ArchiveError, extract, member_names
+from libwrap.build import pkgconfig
 from libwrap.errors import LibwrapError, UsageError
 from libwrap.spec import ProviderSpec, option_fields, validate_name
 
@@ -106,13 +106,13 @@ PC_TEXT = st.lists(PC_PIECES, max_size=30).map("".join)
 
 @given(PC_TEXT)
 def test_the_pc_reader_takes_any_text(text: str) -> None:
-    pc = pcfiles.PcFile("demo", text)
+    pc = pkgconfig.PcFile("demo", text)
     for key in ("Name", "Version", "Libs", "Requires"):
         pc.field(key)
     assert isinstance(pc.version, str)
     pc.libraries()
     pc.requires()
-    assert len(pc.expand("${a}${libdir}${prefix}")) <= pcfiles.MAX_EXPANDED + 64
+    assert len(pc.expand("${a}${libdir}${prefix}")) <= pkgconfig.MAX_EXPANDED + 64
 
 
 @given(
@@ -125,11 +125,11 @@ def test_the_pc_reader_takes_any_text(text: str) -> None:
 def test_relocate_takes_any_text_and_never_keeps_the_build_prefix(
     text: str, subdir: str, requires: list[str], link_name: str, shipped: set[str]
 ) -> None:
-    pc = pcfiles.PcFile("demo", text)
+    pc = pkgconfig.PcFile("demo", text)
     foreign = [Path("/tmp/build-env/other-provider")]
-    out = pcfiles.relocate(pc, "demo", PREFIX, subdir, requires, foreign, link_name, shipped)
+    out = pkgconfig.relocate(pc, "demo", PREFIX, subdir, requires, foreign, link_name, shipped)
     assert str(PREFIX) not in out
-    assert out.startswith(pcfiles.HEADER.format(package="demo"))
+    assert out.startswith(pkgconfig.HEADER.format(package="demo"))
 
 
 # Archives: a sandbox deep enough that no member with a few '..' could climb out of it, even if the

@@ -70,8 +70,8 @@ def spec(**changes: object) -> ProviderSpec:
         ({"init_symbol": "", "init_returns": "str"}, "needs a function to call"),
         ({"init_returns": "double"}, "init-returns"),
         ({"build": "scons"}, "--build 'scons' is unknown"),
-        ({"build_args": ("-DX=a;b",)}, "semicolon"),
-        ({"build_args": ('-DX="1"',)}, "quote"),
+        ({"build_args": ("-DX=a\nb",)}, "control character"),
+        ({"build_args": ("-DX=\x1b[31m",)}, "control character"),
         ({"cmake_package": "Open BLAS"}, "not a valid CMake package name"),
         ({"description": 'say "hi"'}, "quote"),
         ({"source": ""}, "no library source"),
@@ -108,12 +108,20 @@ def test_local_source_is_recorded_as_an_absolute_path() -> None:
     assert context["requirement"] == "demo>=1.0,<2"
 
 
-def test_readme_option_table_is_generated_from_the_declarations() -> None:
-    """Each option is declared once; README's table must be what the declarations produce."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    table = readme.split("<!-- options-table:start -->\n", 1)[1].split("<!-- options-table:end -->", 1)[0]
-    fix = """python -c 'from libwrap.spec import options_table; print(options_table(), end="")'"""
-    assert table == options_table(), f"README's option table is stale; paste the output of {fix}"
+def test_the_options_table_names_every_option_where_it_lives() -> None:
+    """The documentation's table is generated from the declarations (docs/conf.py): one row per option,
+    with its key in the project and the variable that overrides it at build time."""
+    from libwrap.build.config import BUILD_ONLY, override_name
+    from libwrap.spec import BUILD_VARIABLES, option_fields, option_key
+
+    rows = options_table().splitlines()[2:]
+    fields = list(option_fields())
+    assert len(rows) == len(fields) + len(BUILD_VARIABLES)
+    for row, (field, opt) in zip(rows, fields):
+        if opt.home == "tool":
+            assert f"`[tool.libwrap] {option_key(field.name)}`" in row
+            assert f"`{override_name(field.name)}`" in row
+    assert tuple(name for name, _ in BUILD_VARIABLES) == BUILD_ONLY
 
 
 def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
@@ -123,7 +131,7 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
 
     from libwrap import presets
     from libwrap.render import generate_project
-    from libwrap.spec import add_options, option_fields
+    from libwrap.spec import add_options, option_fields, option_key
 
     parser = argparse.ArgumentParser()
     add_options(parser)
@@ -151,14 +159,15 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
         "no_license_files": True,
         "license_expression": "MIT OR Apache-2.0",
         "description": "Probe description",
+        "pkgconfig_version": "24.3.18",
     }
     # what each option's value looks like in the rendered files
     expected = {
         **values,
         "build_args_if_missing": "-DPROBE_MISSING=1",
         "abi_upper": "<7.8",
-        "no_license_files": "NO_LICENSE_FILES",
-        "no_default_build_args": 'set(LIBWRAP_DEFAULT_BUILD_ARGS "" CACHE',
+        "no_license_files": "no-license-files = true",
+        "no_default_build_args": "no-default-build-args = true",
         "requires": "probedep>=1.0,<2",
     }
     expected |= {
@@ -174,7 +183,7 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
         project = generate_project(ProviderSpec(name=name, **given), tmp_path)  # type: ignore[arg-type]
         text += "\n".join(p.read_text(encoding="utf-8") for p in sorted(project.rglob("*")) if p.is_file())
     for field, opt in option_fields():
-        assert field.name in presets.preset_keys()
+        assert option_key(field.name) in presets.preset_keys()
         assert (field.name in dests) is bool(opt.flags)
         assert str(expected[field.name]) in text, f"{field.name} does not reach the rendered project"
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from libwrap import pcfiles, stage
+from libwrap import stage
+from libwrap.build import environment, libraries, licenses, pkgconfig, staging
 from libwrap.elf import read_dynamic
-from libwrap.errors import LibwrapError
+from libwrap.errors import LibwrapError, StageError
 
 CC = shutil.which("cc") or shutil.which("gcc")
 needs_cc = pytest.mark.skipif(CC is None, reason="needs a C compiler")
@@ -44,9 +45,9 @@ def test_symlinks_fold_into_one_library(prefix: Path) -> None:
     real = shared_library(prefix / "lib" / "libdemo.so.1.0.0", "-Wl,-soname,libdemo.so.1")
     (prefix / "lib" / "libdemo.so.1").symlink_to(real.name)
     (prefix / "lib" / "libdemo.so").symlink_to("libdemo.so.1")
-    libs = stage.find_libraries(prefix)
+    libs = libraries.find_libraries(prefix)
     assert [(lib.path.name, lib.soname) for lib in libs] == [("libdemo.so.1.0.0", "libdemo.so.1")]
-    assert stage.pick_primary(libs, "demo_init") is libs[0]
+    assert libraries.pick_primary(libs, "demo_init") is libs[0]
 
 
 @pytest.mark.parametrize(
@@ -54,32 +55,32 @@ def test_symlinks_fold_into_one_library(prefix: Path) -> None:
     [("libz.so.1", "z"), ("libopenblas.so.0", "openblas"), ("libfoo.1.dylib", "foo"), ("openblas.dll", "openblas")],
 )
 def test_link_name(filename: str, link: str) -> None:
-    assert stage._link_name(filename) == link
+    assert libraries.link_name(filename) == link
 
 
 def test_prefix_without_lib_dir(tmp_path: Path) -> None:
-    with pytest.raises(stage.StageError, match="has no lib/ directory"):
-        stage.find_libraries(tmp_path)
+    with pytest.raises(StageError, match="has no lib/ directory"):
+        libraries.find_libraries(tmp_path)
 
 
 @needs_cc
 def test_library_without_soname(prefix: Path) -> None:
     shared_library(prefix / "lib" / "libdemo.so")
-    with pytest.raises(stage.StageError, match="has no SONAME"):
-        stage.find_libraries(prefix)
+    with pytest.raises(StageError, match="has no SONAME"):
+        libraries.find_libraries(prefix)
 
 
 def test_non_elf_file_with_a_versioned_name(prefix: Path) -> None:
     (prefix / "lib" / "libdemo.so.1").write_text("not a library", encoding="utf-8")
-    with pytest.raises(stage.StageError, match="is not an ELF shared library"):
-        stage.find_libraries(prefix)
+    with pytest.raises(StageError, match="is not an ELF shared library"):
+        libraries.find_libraries(prefix)
 
 
 @needs_cc
 def test_linker_script_is_skipped_not_shipped(prefix: Path) -> None:
     shared_library(prefix / "lib" / "libdemo.so.1", "-Wl,-soname,libdemo.so.1")
     (prefix / "lib" / "libdemo.so").write_text("INPUT(libdemo.so.1)\n", encoding="utf-8")
-    assert [lib.soname for lib in stage.find_libraries(prefix)] == ["libdemo.so.1"]
+    assert [lib.soname for lib in libraries.find_libraries(prefix)] == ["libdemo.so.1"]
 
 
 @needs_cc
@@ -88,8 +89,8 @@ def test_library_for_another_architecture(prefix: Path) -> None:
     data = bytearray(lib.read_bytes())
     data[18:20] = (183).to_bytes(2, "little")  # e_machine = EM_AARCH64
     lib.write_bytes(bytes(data))
-    with pytest.raises(stage.StageError, match="is built for EM_AARCH64"):
-        stage.pick_primary(stage.find_libraries(prefix), "demo_init")
+    with pytest.raises(StageError, match="is built for EM_AARCH64"):
+        libraries.pick_primary(libraries.find_libraries(prefix), "demo_init")
 
 
 @needs_cc
@@ -98,10 +99,10 @@ def test_init_symbol_must_be_exported(prefix: Path) -> None:
         '__attribute__((visibility("hidden"))) int hidden_init(void) { return 1; }\nint demo_init(void) { return 2; }\n'
     )
     shared_library(prefix / "lib" / "libdemo.so.1", "-Wl,-soname,libdemo.so.1", code=code)
-    libs = stage.find_libraries(prefix)
-    assert stage.pick_primary(libs, "demo_init").soname == "libdemo.so.1"
-    with pytest.raises(stage.StageError, match="no library exports the init symbol 'hidden_init'"):
-        stage.pick_primary(libs, "hidden_init")
+    libs = libraries.find_libraries(prefix)
+    assert libraries.pick_primary(libs, "demo_init").soname == "libdemo.so.1"
+    with pytest.raises(StageError, match="no library exports the init symbol 'hidden_init'"):
+        libraries.pick_primary(libs, "hidden_init")
 
 
 @needs_cc
@@ -109,8 +110,8 @@ def test_init_symbol_must_be_a_function(prefix: Path) -> None:
     """Regression: a data symbol was accepted as --init-symbol and _init would have called it."""
     code = "int demo_init(void) { return 1; }\nint demo_table[4] = {1, 2, 3, 4};\n"
     shared_library(prefix / "lib" / "libdemo.so.1", "-Wl,-soname,libdemo.so.1", code=code)
-    with pytest.raises(stage.StageError, match=r"'demo_table' in libdemo\.so\.1 is STT_OBJECT, not a function"):
-        stage.pick_primary(stage.find_libraries(prefix), "demo_table")
+    with pytest.raises(StageError, match=r"'demo_table' in libdemo\.so\.1 is STT_OBJECT, not a function"):
+        libraries.pick_primary(libraries.find_libraries(prefix), "demo_table")
 
 
 @pytest.mark.parametrize(
@@ -131,11 +132,11 @@ def test_init_symbol_must_be_a_function(prefix: Path) -> None:
     ],
 )
 def test_license_names(names: list[str], found: list[str]) -> None:
-    assert stage.source_licenses(names) == found
+    assert licenses.source_licenses(names) == found
 
 
 def test_license_globs_replace_the_usual_names() -> None:
-    assert stage.source_licenses(["LICENSE", "doc/terms.txt"], ["doc/*.txt"]) == ["doc/terms.txt"]
+    assert licenses.source_licenses(["LICENSE", "doc/terms.txt"], ["doc/*.txt"]) == ["doc/terms.txt"]
 
 
 def test_licenses_keep_their_relative_paths(tmp_path: Path) -> None:
@@ -148,7 +149,7 @@ def test_licenses_keep_their_relative_paths(tmp_path: Path) -> None:
     ):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    copied = stage._write_licenses(stage.find_licenses([source, prefix], []), out)
+    copied = licenses.write_licenses(licenses.find_licenses([source, prefix], []), out)
     assert copied == ["LICENSE", "share/licenses/bar/LICENSE", "share/licenses/foo/LICENSE"]
     assert [(out / name).read_text(encoding="utf-8") for name in copied] == [
         "source licence",
@@ -166,13 +167,13 @@ def test_version_of_the_built_library_must_match(tmp_path: Path, pc_version: str
     pc.parent.mkdir(parents=True)
     pc.write_text(f"Name: openblas\nVersion: {pc_version}\n", encoding="utf-8")
     if ok:
-        stage.check_version(pcfiles.installed(tmp_path), "0.3.28", "openblas")
+        pkgconfig.check_version(pkgconfig.installed(tmp_path), "0.3.28", "openblas")
     else:
         with pytest.raises(
-            stage.StageError,
+            StageError,
             match=r"openblas.pc says version 0.3.29, but the provider claims 0.3.28; .*--version 0.3.29",
         ):
-            stage.check_version(pcfiles.installed(tmp_path), "0.3.28", "openblas")
+            pkgconfig.check_version(pkgconfig.installed(tmp_path), "0.3.28", "openblas")
 
 
 @needs_cc
@@ -193,10 +194,12 @@ def test_runtime_dependencies_outside_the_policy_ship_beside_the_library(tmp_pat
         code="int runtime_fn(void);\nint demo_init(void) { return runtime_fn(); }\n",
     )
     (prefix / "LICENSE").write_text("licence", encoding="utf-8")
-    assert [lib.soname for lib in stage.runtime_dependencies(stage.find_libraries(prefix))] == ["libruntime.so.5"]
+    assert [lib.soname for lib in libraries.runtime_dependencies(libraries.find_libraries(prefix))] == [
+        "libruntime.so.5"
+    ]
 
     out = tmp_path / "out"
-    options = stage.Options(
+    options = staging.StageOptions(
         prefix=prefix,
         out=out,
         package="demo",
@@ -210,11 +213,11 @@ def test_runtime_dependencies_outside_the_policy_ship_beside_the_library(tmp_pat
     with pytest.raises(
         LibwrapError, match=r"libruntime.so.5 .* no dpkg or rpm package owns it.*--runtime-license libruntime.so.5=FILE"
     ):
-        stage.stage(options)
+        staging.stage(options)
     assert not out.exists()
     (system / "COPYING.RUNTIME").write_text("runtime licence", encoding="utf-8")
     options = dataclasses.replace(options, runtime_license=(f"libruntime.so.5={system / 'COPYING.RUNTIME'}",))
-    info = stage.stage(options)
+    info = staging.stage(options)
     assert (out / "licenses" / "libruntime.so.5" / "COPYING.RUNTIME").read_text(encoding="utf-8") == "runtime licence"
     assert (out / "licenses" / "LICENSE").is_file()
     assert sorted(p.name for p in (out / "lib").iterdir()) == ["libdemo_pypi.so.1", "libruntime.so.5"]
@@ -234,7 +237,7 @@ def test_runtime_dependencies_outside_the_policy_ship_beside_the_library(tmp_pat
 @pytest.mark.parametrize("item", ["libruntime.so.5", "libruntime.so.5=/no/such/file", "=/etc/hostname"])
 def test_runtime_license_must_name_a_soname_and_a_file(item: str) -> None:
     with pytest.raises(LibwrapError, match=r"is not SONAME=FILE naming an existing file"):
-        stage.runtime_licenses([], [item])
+        licenses.runtime_licenses([], [item])
 
 
 @pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs dpkg")
@@ -243,37 +246,37 @@ def test_system_license_is_the_owning_debian_packages_copyright() -> None:
     with the runtime library exception); zlib1g's stands in here, found from the loader's path."""
     from .synthetic import LIBZ
 
-    found = stage.system_license_files(LIBZ.resolve())
+    found = licenses.system_license_files(LIBZ.resolve())
     assert [p.name for p in found] == ["copyright"]
     assert "zlib" in found[0].read_text(encoding="utf-8").lower()
-    assert stage.system_license_files(Path("/no/such/libfoo.so.1")) == []
+    assert licenses.system_license_files(Path("/no/such/libfoo.so.1")) == []
 
 
 def test_system_license_from_rpm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On RPM systems (manylinux images) the owning package's %license files are used; rpm stands in here."""
-    licenses = tmp_path / "usr" / "share" / "licenses" / "libgfortran"
-    licenses.mkdir(parents=True)
+    shared = tmp_path / "usr" / "share" / "licenses" / "libgfortran"
+    shared.mkdir(parents=True)
     for name in ("COPYING3", "COPYING.RUNTIME"):
-        (licenses / name).write_text(name, encoding="utf-8")
+        (shared / name).write_text(name, encoding="utf-8")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     rpm = bin_dir / "rpm"
-    listing = "\n".join(str(licenses / name) for name in ("COPYING3", "COPYING.RUNTIME"))
+    listing = "\n".join(str(shared / name) for name in ("COPYING3", "COPYING.RUNTIME"))
     # rpm -q -L -f FILE: the licence files of the package owning FILE (only /usr/lib64/libgfortran.so.5 here)
     rpm.write_text(
         f'#!/bin/sh\n[ "$4" = /usr/lib64/libgfortran.so.5 ] || exit 1\nprintf "{listing}\\n"\n', encoding="utf-8"
     )
     rpm.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    monkeypatch.setattr(stage, "find_tool", shutil.which)  # not the interpreter's directory first
-    found = stage.system_license_files(Path("/lib64/libgfortran.so.5"))  # found through its /usr twin
+    monkeypatch.setattr(licenses, "find_tool", shutil.which)  # not the interpreter's directory first
+    found = licenses.system_license_files(Path("/lib64/libgfortran.so.5"))  # found through its /usr twin
     assert [p.name for p in found] == ["COPYING3", "COPYING.RUNTIME"]
 
 
 def test_missing_build_tool_stops_before_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "")
     with pytest.raises(LibwrapError, match=r"needs no-such-compiler.*apt-get install no-such-compiler"):
-        stage.preflight(["no-such-compiler"])
+        environment.preflight(["no-such-compiler"])
     assert stage.main(["preflight", "--tool", "no-such-compiler"]) == 1
 
 
@@ -288,9 +291,9 @@ def test_installed_pc_files_are_relocated_keeping_their_own_fields(tmp_path: Pat
         "Name: OpenBLAS\nDescription: BLAS\nVersion: ${version}\nLibs: -L${libdir} -lopenblas${libsuffix}\nCflags: -I${includedir}\n",
         encoding="utf-8",
     )
-    (found,) = pcfiles.installed(tmp_path)
+    (found,) = pkgconfig.installed(tmp_path)
     assert (found.name, found.version) == ("openblas", "0.3.31")
-    text = pcfiles.relocate(found, "openblas", tmp_path, "openblas")
+    text = pkgconfig.relocate(found, "openblas", tmp_path, "openblas")
     assert str(tmp_path) not in text
     assert "prefix=${pcfiledir}/../..\n" in text
     assert "libdir=${prefix}/lib\n" in text
@@ -311,14 +314,14 @@ def test_installed_pc_files_are_relocated_keeping_their_own_fields(tmp_path: Pat
 def test_required_modules_are_added_once(tmp_path: Path) -> None:
     """libxslt's .pc already says Requires: libxml-2.0; libxml2's, which says nothing of zlib, gets it as
     Requires.private (compiler flags flow, consumers do not link it); a generated one as Requires."""
-    xslt = pcfiles.PcFile("libxslt", "Name: libxslt\nRequires: libxml-2.0 >= 2.9\nLibs: -lxslt\n")
+    xslt = pkgconfig.PcFile("libxslt", "Name: libxslt\nRequires: libxml-2.0 >= 2.9\nLibs: -lxslt\n")
     assert xslt.requires() == ["libxml-2.0"]
-    assert pcfiles.relocate(xslt, "libxslt", tmp_path, requires=["libxml-2.0"]).count("libxml-2.0") == 1
-    bare = pcfiles.PcFile("foo", "Name: foo\nRequires:\nLibs: -lfoo\n")
-    assert "Requires.private: libxml-2.0\n" in pcfiles.relocate(bare, "foo", tmp_path, requires=["libxml-2.0"])
-    exslt = pcfiles.PcFile("libexslt", "Requires: libxml-2.0, libxslt\nRequires.private: zlib >= 1\n")
+    assert pkgconfig.relocate(xslt, "libxslt", tmp_path, requires=["libxml-2.0"]).count("libxml-2.0") == 1
+    bare = pkgconfig.PcFile("foo", "Name: foo\nRequires:\nLibs: -lfoo\n")
+    assert "Requires.private: libxml-2.0\n" in pkgconfig.relocate(bare, "foo", tmp_path, requires=["libxml-2.0"])
+    exslt = pkgconfig.PcFile("libexslt", "Requires: libxml-2.0, libxslt\nRequires.private: zlib >= 1\n")
     assert exslt.requires() == ["libxml-2.0", "libxslt", "zlib"]
-    text = pcfiles.generated("foo", "foo", "1.0", "libfoo.so.1", "foo", ["libxml-2.0"])
+    text = pkgconfig.generated("foo", "foo", "1.0", "libfoo.so.1", "foo", ["libxml-2.0"])
     assert "Requires: libxml-2.0\n" in text
     assert "prefix=${pcfiledir}/../..\n" in text
 
@@ -326,15 +329,15 @@ def test_required_modules_are_added_once(tmp_path: Path) -> None:
 def test_a_main_pc_naming_no_shipped_library_links_the_provider(tmp_path: Path) -> None:
     """OpenBLAS's Makefile, ILP64 with LIBNAMESUFFIX=64_, writes -l${libprefix}openblas${libsuffix}${libnamesuffix}
     with both suffixes set: -lopenblas64_64_, which no file answers. The provider's own name replaces it."""
-    pc = pcfiles.PcFile(
+    pc = pkgconfig.PcFile(
         "openblas64_",
         "libprefix=\nlibsuffix=64_\nlibnamesuffix=64_\nName: openblas\n"
         "Libs: -L${libdir} -l${libprefix}openblas${libsuffix}${libnamesuffix}\n",
     )
     assert pc.libraries() == ["openblas64_64_"]
-    fixed = pcfiles.relocate(pc, "openblas64", tmp_path, link_name="openblas64_", shipped={"openblas64_"})
+    fixed = pkgconfig.relocate(pc, "openblas64", tmp_path, link_name="openblas64_", shipped={"openblas64_"})
     assert "Libs: -L${prefix}/lib -lopenblas64_\n" in fixed
-    kept = pcfiles.relocate(pc, "openblas64", tmp_path, link_name="openblas64_", shipped={"openblas64_64_"})
+    kept = pkgconfig.relocate(pc, "openblas64", tmp_path, link_name="openblas64_", shipped={"openblas64_64_"})
     assert "-l${libprefix}openblas${libsuffix}${libnamesuffix}" in kept
 
 
@@ -354,8 +357,8 @@ def zlib_prefix(root: Path) -> Path:
     return prefix
 
 
-def zlib_options(prefix: Path, out: Path, **changes: object) -> stage.Options:
-    options = stage.Options(
+def zlib_options(prefix: Path, out: Path, **changes: object) -> staging.StageOptions:
+    options = staging.StageOptions(
         prefix=prefix, out=out, package="demo", version="1.0", requirement="demo>=1.0,<2", pkgconfig_name="demo"
     )
     return dataclasses.replace(options, **changes)  # type: ignore[arg-type]
@@ -384,7 +387,7 @@ def test_staging_refuses_links_out_of_the_prefix(tmp_path: Path, link: str, targ
     (prefix / link).symlink_to(target)
     out = tmp_path / "out"
     with pytest.raises(LibwrapError, match=rf"prefix/{re.escape(link)} links to {re.escape(repr(target))}, outside"):
-        stage.stage(zlib_options(prefix, out))
+        staging.stage(zlib_options(prefix, out))
     assert not out.exists()  # refused before the first write
     from libwrap.new import check_prebuilt
     from libwrap.spec import ProviderSpec
@@ -401,7 +404,7 @@ def test_a_source_licence_linked_out_is_refused(tmp_path: Path) -> None:
     source.mkdir()
     (source / "LICENSE").symlink_to("/etc/hostname")
     with pytest.raises(LibwrapError, match=r"src/LICENSE links to '/etc/hostname', outside"):
-        stage.stage(zlib_options(prefix, tmp_path / "out", source_dir=source))
+        staging.stage(zlib_options(prefix, tmp_path / "out", source_dir=source))
     assert not (tmp_path / "out").exists()
 
 
@@ -417,7 +420,7 @@ def test_links_inside_the_prefix_are_copied_as_their_targets(tmp_path: Path) -> 
     (prefix / "lib" / "libz.so").symlink_to("libz.so.1")
     (prefix / "LICENSE.txt").symlink_to("LICENSE")
     out = tmp_path / "out"
-    stage.stage(zlib_options(prefix, out))
+    staging.stage(zlib_options(prefix, out))
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert not [p for p in out.rglob("*") if p.is_symlink()]
     assert [f for f in files if f.startswith(("include/", "lib/", "licenses/"))] == [
@@ -438,7 +441,7 @@ def test_link_loops_in_the_prefix_stop_instead_of_hanging(tmp_path: Path, link: 
     (prefix / "include" / "sub").mkdir()
     (prefix / link).symlink_to(target)
     with pytest.raises(LibwrapError, match="loop"):
-        stage.stage(zlib_options(prefix, tmp_path / "out"))
+        staging.stage(zlib_options(prefix, tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 
 
@@ -447,20 +450,20 @@ def test_pc_files_linked_out_are_refused_and_loops_too(tmp_path: Path) -> None:
     pc_dir.mkdir(parents=True)
     (pc_dir / "demo.pc").write_text("Name: demo\nVersion: 1.0\n", encoding="utf-8")
     (pc_dir / "alias.pc").symlink_to("demo.pc")
-    assert [(pc.name, pc.version) for pc in pcfiles.installed(tmp_path)] == [("alias", "1.0"), ("demo", "1.0")]
+    assert [(pc.name, pc.version) for pc in pkgconfig.installed(tmp_path)] == [("alias", "1.0"), ("demo", "1.0")]
     (pc_dir / "leak.pc").symlink_to("/etc/hostname")
     with pytest.raises(LibwrapError, match=r"leak\.pc links to '/etc/hostname', outside"):
-        pcfiles.installed(tmp_path)
+        pkgconfig.installed(tmp_path)
     (pc_dir / "leak.pc").unlink()
     (pc_dir / "loop.pc").symlink_to("loop.pc")
     with pytest.raises(LibwrapError, match=r"loop\.pc links to 'loop\.pc', a link loop"):
-        pcfiles.installed(tmp_path)
+        pkgconfig.installed(tmp_path)
 
 
 def test_pc_variables_that_double_at_each_expansion_stay_bounded() -> None:
     """A hostile .pc: a=${a}${a}... would grow to gigabytes in five rounds of expansion."""
-    pc = pcfiles.PcFile("bomb", "a=" + "${a}" * 64 + "\nVersion: ${a}\n")
-    assert len(pc.version) <= pcfiles.MAX_EXPANDED
+    pc = pkgconfig.PcFile("bomb", "a=" + "${a}" * 64 + "\nVersion: ${a}\n")
+    assert len(pc.version) <= pkgconfig.MAX_EXPANDED
 
 
 def test_extract_step_prints_one_line_and_exits_2_on_refusal(
@@ -543,4 +546,6 @@ def test_the_build_refuses_a_hash_for_a_directory(tmp_path: Path) -> None:
     source.mkdir()
     proc = fetch_source(tmp_path, source, "a" * 64)
     assert proc.returncode != 0
-    assert "LIBWRAP_SHA256 is set, but the source" in " ".join(proc.stderr.split())
+    assert "sha256 is set (LIBWRAP_SHA256, or sha256 in [tool.libwrap]), but the source" in " ".join(
+        proc.stderr.split()
+    )

@@ -1,5 +1,6 @@
 """Presets: one TOML file per library, holding the values ``libwrap new`` would otherwise ask for.
-A preset's keys are ProviderSpec's option fields (``spec.option_fields``), nothing else."""
+A preset's keys are those of a generated project's ``[tool.libwrap]`` table plus the values it keeps in
+``[project]`` (version, description, licence, requires): ``spec.option_key`` of each option field."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..spec import Option, option_fields
+from ..spec import Option, option_fields, option_key, read_options
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,8 +21,8 @@ __all__ = ["available", "find_preset", "load_preset", "preset_keys"]
 
 
 def preset_keys() -> dict[str, Option]:
-    """The keys a preset may set, with the option each one sets."""
-    return {field.name: opt for field, opt in option_fields()}
+    """The keys a preset may set (those of [tool.libwrap], and the [project] values), with their options."""
+    return {option_key(field.name): opt for field, opt in option_fields()}
 
 
 def available() -> list[str]:
@@ -54,35 +55,4 @@ def load_preset(preset: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         msg = f"{origin} is not valid TOML ({exc}); fix the file"
         raise UsageError(msg) from None
-    keys = preset_keys()
-    unknown = sorted(set(data) - set(keys))
-    if unknown:
-        msg = f"{origin} has unknown keys {', '.join(unknown)}; allowed: {', '.join(sorted(keys))}"
-        raise UsageError(msg)
-    return {key: _convert(origin, key, keys[key], value) for key, value in data.items()}
-
-
-def _is_strings(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _convert(origin: str, key: str, opt: Option, value: object) -> object:
-    """Check a value's type and give it the ProviderSpec form (tuples, pairs)."""
-    if opt.kind == "table":
-        if isinstance(value, dict) and all(_is_strings(v) for v in value.values()):
-            return tuple((path, arg) for path, args in value.items() for arg in args)
-        kind = "a table of lists of strings"
-    elif opt.kind == "list":
-        if _is_strings(value):
-            return tuple(value)  # type: ignore[arg-type]  # _is_strings checked it is a list
-        kind = "a list of strings"
-    elif opt.kind == "flag":
-        if isinstance(value, bool):
-            return value
-        kind = "true or false"
-    else:
-        if isinstance(value, str):
-            return value
-        kind = "a string"
-    msg = f"{origin}: {key} must be {kind}; fix the file"
-    raise UsageError(msg)
+    return read_options(data, origin)

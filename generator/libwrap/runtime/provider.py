@@ -1,6 +1,6 @@
 """What a libwrap provider package runs: load its library, and tell build scripts where its files are.
 
-libwrap's build copies this module into each provider wheel as ``<package>/_libwrap.py`` and appends
+libwrap's build copies this module into each provider wheel as ``<package>/_libwrap.py`` and fills in
 the provider's facts as ``MANIFEST`` (the data of ``libwrap.json``, which tools read without importing
 anything); the package's ``__init__.py`` takes its helpers from here and calls ``load()``.
 

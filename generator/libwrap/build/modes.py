@@ -1,4 +1,4 @@
-"""Build and install the wrapped library into a private prefix, with the library's own build system.
+"""The build modes: build and install the wrapped library into a private prefix, with its own build system.
 
 Each build mode is its usual commands (``cmake -S -B && cmake --build && cmake --install``,
 ``./configure && make && make install``, ``meson setup && meson compile && meson install``, a plain
@@ -83,7 +83,10 @@ def default_args(mode: str, source_dir: Path) -> tuple[str, ...]:
     if mode == "autotools":
         if is_gnu_configure(source_dir):
             return AUTOTOOLS_DEFAULTS
-        print("libwrap: ./configure is not GNU autoconf's, so it gets no --enable-shared --disable-static")
+        print(
+            "libwrap: ./configure is not GNU autoconf's, so it gets no --enable-shared --disable-static",
+            file=sys.stderr,
+        )
         return ()
     if mode == "meson":
         return MESON_DEFAULTS
@@ -91,12 +94,15 @@ def default_args(mode: str, source_dir: Path) -> tuple[str, ...]:
 
 
 def _show(what: str, command: Sequence[str]) -> None:
-    print(f"libwrap: {what}: {shlex.join(command)}", flush=True)
+    """COMMAND as a user would type it, the program by its name rather than its full path."""
+    shown = [Path(c).name if Path(c).is_absolute() else c for c in command[:1]]
+    print(f"libwrap: {what}: {shlex.join([*shown, *command[1:]])}", file=sys.stderr, flush=True)
 
 
 def _run(what: str, command: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str]) -> None:
     """Run COMMAND with its output streaming through; stop the build, naming it, if it fails."""
     sys.stdout.flush()
+    sys.stderr.flush()
     try:
         proc = subprocess.run(list(command), cwd=cwd, env={**os.environ, **env}, check=False)
     except OSError as exc:
@@ -217,7 +223,7 @@ def build_library(build: LibraryBuild, toolchain: Toolchain) -> Path:
     extra = []
     for path, arg in build.args_if_missing:
         if not (build.source_dir / path).exists():
-            print(f"libwrap: the source has no {path}; building with {arg}")
+            print(f"libwrap: the source has no {path}; building with {arg}", file=sys.stderr)
             extra.append(arg)
     defaults = default_args(build.mode, build.source_dir) if build.defaults is None else build.defaults
     _show(f"default arguments for --build {build.mode} (replace them with LIBWRAP_DEFAULT_BUILD_ARGS)", defaults)
@@ -228,7 +234,7 @@ def build_library(build: LibraryBuild, toolchain: Toolchain) -> Path:
     key = json.dumps([build.mode, str(build.source_dir), args, sorted(env.items()), dataclasses.astuple(toolchain)])
     stamp = build.root / "key.txt"
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == key and build.prefix.is_dir():
-        print(f"libwrap: the library is already built in {build.prefix} (same source and arguments)")
+        print(f"libwrap: the library is already built in {build.prefix} (same source and arguments)", file=sys.stderr)
         return build.prefix
     if build.root.exists():
         shutil.rmtree(build.root)

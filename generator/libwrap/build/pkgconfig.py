@@ -14,9 +14,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sources import resolve_inside
+from packaging.version import InvalidVersion
 
-__all__ = ["PC_DIRS", "PcFile", "generated", "installed", "relocate"]
+from ..errors import StageError
+from ..sources import resolve_inside
+from ..versions import release
+
+__all__ = ["PC_DIRS", "PcFile", "check_version", "generated", "installed", "primary_pc", "relocate"]
 
 #: Where installs put .pc files, relative to the prefix.
 PC_DIRS = ("lib/pkgconfig", "lib64/pkgconfig", "share/pkgconfig")
@@ -180,3 +184,50 @@ def generated(
         f"Libs: -L${{libdir}} -l{link_name}\n"
         "Cflags: -I${includedir}\n"
     )
+
+
+def primary_pc(pcs: Sequence[PcFile], pkgconfig_name: str) -> PcFile | None:
+    """The library's own .pc file: NAME.pc, else the only one the install has."""
+    chosen = [pc for pc in pcs if pc.name == pkgconfig_name] or (list(pcs) if len(pcs) == 1 else [])
+    return chosen[0] if chosen else None
+
+
+def check_version(
+    pcs: Sequence[PcFile], version: str, pkgconfig_name: str, pc_version: str = "", source_release: str | None = None
+) -> None:
+    """Stop when the library built says it is another release than the wheel claims.
+
+    Some libraries number their .pc by design otherwise (FreeType 2.12.1's freetype2.pc says 24.3.18,
+    its libtool version): PC_VERSION declares that number. SOURCE_RELEASE, the release the source's name
+    or build files state, tells which of the two is wrong, so the message names the right fix."""
+    pc = primary_pc(pcs, pkgconfig_name)
+    text = pc.version if pc else ""
+    if not pc or not text:
+        return
+    if pc_version:
+        if text != pc_version:
+            msg = (
+                f"the library's {pc.name}.pc says version {text}, but pkgconfig-version says {pc_version}; "
+                f'set pkgconfig-version = "{text}" in [tool.libwrap], or build the release it was made for'
+            )
+            raise StageError(msg)
+        return
+    try:
+        same = release(text) == release(version)
+    except InvalidVersion:
+        return  # not a PEP 440 version: nothing to compare it with
+    if same:
+        return
+    declare = f'pkgconfig-version = "{text}" in [tool.libwrap] (libwrap new --pkgconfig-version {text})'
+    if source_release is not None and release(source_release) == release(version):
+        msg = (
+            f"the library's {pc.name}.pc says version {text}, but the source is release {version} (its name or "
+            f"build files say so): that .pc numbers its versions another way; declare it with {declare}"
+        )
+    else:
+        msg = (
+            f"the library's {pc.name}.pc says version {text}, but the provider claims {version}; if the source is "
+            f"release {text}, set the project's version to it (libwrap new --version {text}); if the .pc numbers "
+            f"its versions another way, declare it with {declare}"
+        )
+    raise StageError(msg)
