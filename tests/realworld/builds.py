@@ -61,6 +61,32 @@ PIXMAN = Source(
     "pixman_0.44.0.orig.tar.gz", "89a4c1e1e45e0b23dffe708202cb2eaffde0fe3727d7692b2e1739fec78a7dac", "0.44.0"
 )
 
+
+@dataclass(frozen=True)
+class Download:
+    """A library source from Debian's archive (a package registry), downloaded by the build itself."""
+
+    url: str
+    sha256: str
+    version: str
+
+    def args(self) -> list[str]:
+        return ["--source", self.url, "--sha256", self.sha256, "--version", self.version]
+
+
+# libjpeg-turbo ships its own GNUInstallDirs (CMAKE_INSTALL_LIBDIR as CACHE PATH); FreeType's
+# freetype2.pc carries its libtool version (24.3.18), not the release.
+LIBJPEG = Download(
+    "http://deb.debian.org/debian/pool/main/libj/libjpeg-turbo/libjpeg-turbo_2.1.5.orig.tar.gz",
+    "254f3642b04e309fee775123133c6464181addc150499561020312ec61c1bf7c",
+    "2.1.5",
+)
+FREETYPE = Download(
+    "http://deb.debian.org/debian/pool/main/f/freetype/freetype_2.12.1%2bdfsg.orig.tar.xz",
+    "7dedb6b9adf331559daea614a83b8de42a753e685ec8e1c4bdb4529eb880b0d1",
+    "2.12.1",
+)
+
 #: The consumers' releases: the newest the registry serves in the series the issue names.
 LXML = "lxml==6.1.3"
 CFFI = "cffi==2.1.1"
@@ -72,7 +98,7 @@ def render(directory: Path, name: str, *args: str) -> Path:
     return directory / name
 
 
-def provider_wheel(factory: pytest.TempPathFactory, name: str, source: Source, *args: str) -> Path:
+def provider_wheel(factory: pytest.TempPathFactory, name: str, source: Source | Download, *args: str) -> Path:
     """A provider with no other provider under it, built with the test environment's tools."""
 
     def build(directory: Path) -> Path:

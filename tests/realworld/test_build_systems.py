@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ..helpers import FIXTURES, install_target, python_ok, run, wheel_names
-from .builds import LIBYAML, PIXMAN, libzlib_wheel, provider_wheel, xml_env
+from ..helpers import FIXTURES, failing_wheel_build, install_target, python_ok, run, wheel_names
+from .builds import FREETYPE, LIBJPEG, LIBYAML, PIXMAN, libzlib_wheel, provider_wheel, render, xml_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.realworld]
 
@@ -84,3 +84,48 @@ def test_pixman_builds_with_meson(tmp_path_factory: pytest.TempPathFactory) -> N
     assert any(name.startswith("pixman/include/") and name.endswith("pixman.h") for name in names)
     site = install_target(wheel, tmp_path_factory.mktemp("pixman-site"))
     assert python_ok([site], "import pixman; print(pixman.version_int)").strip() == "4400"
+
+
+def test_a_project_with_its_own_gnuinstalldirs_installs_into_the_prefix(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """libjpeg-turbo 2.1.5 declares CMAKE_INSTALL_LIBDIR itself (CACHE PATH): an untyped
+    -DCMAKE_INSTALL_LIBDIR=lib became <build dir>/lib, the libraries landed outside the prefix and
+    staging stopped with "has no lib/ directory" (regression, issue 19). Typed, it stays lib."""
+    args = ("--link-name", "jpeg", "--build-arg=-DWITH_SIMD=OFF", "--build-arg=-DENABLE_STATIC=OFF")
+    wheel = provider_wheel(tmp_path_factory, "libjpeg", LIBJPEG, *args)
+    names = wheel_names(wheel)
+    assert {"libjpeg/lib/libjpeg.so.62", "libjpeg/lib/libturbojpeg.so.0", "libjpeg/include/jpeglib.h"} <= names
+    site = install_target(wheel, tmp_path_factory.mktemp("libjpeg-site"))
+    code = "import libjpeg; print(sorted(libjpeg.get_sonames()), libjpeg._init.library_path)"
+    assert python_ok([site], code).split()[-1] == str(site / "libjpeg" / "lib" / "libjpeg.so.62")
+
+
+FREETYPE_ARGS = (
+    "--license", "FTL OR GPL-2.0-or-later",
+    "--pkgconfig-name", "freetype2", "--cmake-package", "Freetype", "--include-subdir", "freetype2",
+    "--build-arg=-DFT_DISABLE_ZLIB=TRUE", "--build-arg=-DFT_DISABLE_BZIP2=TRUE", "--build-arg=-DFT_DISABLE_PNG=TRUE",
+    "--build-arg=-DFT_DISABLE_HARFBUZZ=TRUE", "--build-arg=-DFT_DISABLE_BROTLI=TRUE",
+)  # fmt: skip
+
+
+def test_a_pc_that_numbers_itself_otherwise_is_declared(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """FreeType 2.12.1's freetype2.pc says 24.3.18, its libtool version. The build knows the release from
+    the source's name and names the declaration that fixes it, not a wrong --version 24.3.18
+    (regression, issue 19); declared, the provider builds."""
+    project = render(tmp_path / "refused", "freetype", *FREETYPE.args(), *FREETYPE_ARGS)
+    output = failing_wheel_build(project, tmp_path / "dist")
+    assert (
+        "the library's freetype2.pc says version 24.3.18, but the source is release 2.12.1 (its name or build "
+        "files say so): that .pc numbers its versions another way; declare it with "
+        'pkgconfig-version = "24.3.18" in [tool.libwrap]'
+    ) in output
+    assert "libwrap new --version 24.3.18" not in output
+    wheel = provider_wheel(tmp_path_factory, "freetype", FREETYPE, *FREETYPE_ARGS, "--pkgconfig-version", "24.3.18")
+    names = wheel_names(wheel)
+    assert {"freetype/lib/libfreetype.so.6", "freetype/lib/pkgconfig/freetype2.pc"} <= names
+    assert "freetype/include/ft2build.h" in names
+    site = install_target(wheel, tmp_path_factory.mktemp("freetype-site"))
+    assert python_ok([site], "import freetype; print(freetype.__version__)").strip() == "2.12.1"
