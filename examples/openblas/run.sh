@@ -4,8 +4,8 @@
 # WITH_SCIPY=1, SciPy from its sdist. Each is repaired with `libwrap repair`, checked with
 # `libwrap check` and installed apart; then one process imports them all and must map one OpenBLAS.
 #
-#   ALL_CPUS=1           build OpenBLAS's kernels for every CPU (DYNAMIC_ARCH, what the preset publishes:
-#                        about 30 minutes on 2 cores); the default builds only this machine's (about 9)
+#   ALL_CPUS=1           build OpenBLAS's kernels for every CPU family the preset lists (what it publishes);
+#                        the default builds two (x86_64: Prescott's and Haswell's), a few minutes faster
 #   OPENBLAS_SOURCE      URL, tarball or directory to build from (default: OpenBLAS-0.3.31.tar.xz in
 #                        ../shared/sources when present, else the preset's upstream URL)
 #   OPENBLAS_EXTRA_ARGS  more CMake arguments for OpenBLAS, e.g. "-DTARGET=HASWELL"
@@ -64,12 +64,19 @@ if [ -n "${PROVIDER_WHEEL:-}" ]; then
   step "1. provider wheel: $PROVIDER_WHEEL"
   cp "$PROVIDER_WHEEL" "$work/dist/"
 else
-  # The preset builds every CPU's kernels (DYNAMIC_ARCH); by default this run builds only this machine's.
+  # The preset builds the kernels of five CPU families, for every x86_64 CPU (DYNAMIC_ARCH, as PyPI's
+  # scipy-openblas); by default this run builds two: Prescott's, which every x86_64 CPU runs, and
+  # Haswell's (AVX2). Elsewhere, this machine's only.
   extra=${OPENBLAS_EXTRA_ARGS:-}
-  kernels="every CPU's kernels"
+  kernels="the kernels of every CPU family the preset lists"
   if [ "${ALL_CPUS:-0}" != 1 ]; then
-    extra="-DDYNAMIC_ARCH=OFF${extra:+;$extra}"
-    kernels="this machine's kernels only; ALL_CPUS=1 builds every CPU's"
+    if [ "$(uname -m)" = x86_64 ]; then
+      extra="-DDYNAMIC_LIST=HASWELL${extra:+;$extra}"
+      kernels="Prescott's and Haswell's kernels only; ALL_CPUS=1 builds the preset's five"
+    else
+      extra="-DDYNAMIC_ARCH=OFF${extra:+;$extra}"
+      kernels="this machine's kernels only; ALL_CPUS=1 builds every CPU's"
+    fi
   fi
   step "1. provider wheel (OpenBLAS from ${source:-the preset URL}, $kernels)"
   defines=(-Cbuild-dir="$work/provider-build")

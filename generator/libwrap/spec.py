@@ -186,6 +186,12 @@ def _table(label: str, pairs: tuple[tuple[str, str], ...]) -> None:
         _text(label, arg)
 
 
+def _machine_table(label: str, pairs: tuple[tuple[str, str], ...]) -> None:
+    for machine, arg in pairs:
+        _pattern(_C_IDENTIFIER, "a machine name as platform.machine() gives it, e.g. x86_64 or aarch64")(label, machine)
+        _argument(label, arg)
+
+
 @dataclasses.dataclass(frozen=True)
 class Option:
     """How one ProviderSpec field is given: command-line flags, preset key (the field name), help."""
@@ -277,6 +283,11 @@ class ProviderSpec:
     build_args_if_missing: tuple[tuple[str, str], ...] = option(
         (), kind="table", check=_table,
         help="a table: path in the source tree -> build arguments added when that path is absent",
+    )  # fmt: skip
+    build_args_for_machine: tuple[tuple[str, str], ...] = option(
+        (), kind="table", check=_machine_table,
+        help="a table: machine (platform.machine(): x86_64, aarch64...) -> build arguments added on that machine, "
+        "after build-args",
     )  # fmt: skip
     build_tools: tuple[str, ...] = option(
         (), "--build-tool", kind="list", metavar="PROGRAM",

@@ -135,3 +135,13 @@ def test_cmake_lists() -> None:
     assert split_list("") == ()
     assert split_list("a;;b") == ("a", "b")
     assert split_list("-DX=a\\;b;c") == ("-DX=a;b", "c")
+
+
+def test_machine_arguments_come_after_the_common_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenBLAS's preset: TARGET=PRESCOTT and a DYNAMIC_LIST for x86_64 only (aarch64 has its own)."""
+    root = project(tmp_path, build_args_for_machine=(("x86_64", "-DTARGET=PRESCOTT"), ("aarch64", "-DTARGET=ARMV8")))
+    for machine, target in (("x86_64", "PRESCOTT"), ("aarch64", "ARMV8"), ("riscv64", None)):
+        monkeypatch.setattr("platform.machine", lambda machine=machine: machine)
+        plan = read_plan(root, "1.2.3", {"LIBWRAP_EXTRA_BUILD_ARGS": "-DLAST=1"})
+        expected = ("-DA=1", *([f"-DTARGET={target}"] if target else []), "-DLAST=1")
+        assert plan.build_args == expected

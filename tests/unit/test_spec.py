@@ -148,6 +148,7 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
         "build_args": ("-DPROBE_ARG=1",),
         "no_default_build_args": True,
         "build_args_if_missing": (("probe-dir", "-DPROBE_MISSING=1"),),
+        "build_args_for_machine": (("probe_machine", "-DPROBE_MACHINE=1"),),
         "build_tools": ("probe-compiler",),
         "requires": ("probedep>=1.0,<2",),
         "cmake_package": "ProbePackage",
@@ -165,6 +166,7 @@ def test_every_option_reaches_cli_presets_and_template(tmp_path: Path) -> None:
     expected = {
         **values,
         "build_args_if_missing": "-DPROBE_MISSING=1",
+        "build_args_for_machine": '"probe_machine" = ["-DPROBE_MACHINE=1"]',
         "abi_upper": "<7.8",
         "no_license_files": "no-license-files = true",
         "no_default_build_args": "no-default-build-args = true",

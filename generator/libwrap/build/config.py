@@ -14,6 +14,7 @@ owns).
 from __future__ import annotations
 
 import dataclasses
+import platform
 import re
 import sys
 from collections.abc import Mapping
@@ -64,7 +65,10 @@ class Plan:
 
     @property
     def build_args(self) -> tuple[str, ...]:
-        return (*self.spec.build_args, *self.extra_args)
+        """build-args, those for this machine, then the extra ones given at build time: later ones win."""
+        machine = platform.machine()
+        for_machine = tuple(arg for name, arg in self.spec.build_args_for_machine if name == machine)
+        return (*self.spec.build_args, *for_machine, *self.extra_args)
 
     @property
     def requires(self) -> tuple[str, ...]:
