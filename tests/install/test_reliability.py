@@ -295,3 +295,59 @@ def test_a_foreign_copy_from_ld_preload_is_blamed_on_it(provider_site: Path, for
     proc = python_with([provider_site], "import wrapdemo", env={"LD_PRELOAD": str(foreign_copy)})
     assert proc.returncode == 1
     assert f"LD_PRELOAD names it ({foreign_copy})" in proc.stderr.strip().splitlines()[-1]
+
+
+SYSTEM = "WRAPDEMO_PREFER_SYSTEM_LIBRARY"
+
+
+@pytest.fixture(scope="session")
+def renamed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """wrapdemo shipped as libwrapdemo_pypi.so.1 (as the openblas preset renames its library), and
+    democonsumer built against it: their DT_NEEDED is the wheel's name, which no system copy has."""
+    tmp = tmp_path_factory.mktemp("renamed")
+    spec = ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), soname="libwrapdemo_pypi.so.1", **WRAPDEMO)  # type: ignore[arg-type]
+    site = install_target(generate_and_build(tmp, spec), tmp / "provider-site")
+    consumer = install_target(build_consumer(tmp / "c", site, "pkgconfig"), tmp / "consumer-site")
+    return site, consumer
+
+
+MAPS = "sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libwrapdemo' in l})"
+
+
+def test_the_systems_copy_serves_on_request_under_the_wheels_name(
+    renamed: tuple[Path, Path], foreign_copy: Path
+) -> None:
+    """NAME_PREFER_SYSTEM_LIBRARY=1 (issue 20): the system's libwrapdemo.so.1 (here found through
+    LD_LIBRARY_PATH, as ld.so.cache would find it) serves the provider and its consumer, through the
+    wheel's DT_FILTER object; the wheel's own library is not even mapped."""
+    site, consumer = renamed
+    env = {SYSTEM: "1", "LD_LIBRARY_PATH": str(foreign_copy.parent)}
+    code = f"import democonsumer, wrapdemo; print(democonsumer.add(2, 3), wrapdemo._libwrap.SERVED['copy'], {MAPS})"
+    out = python_ok([consumer, site], code, env=env)
+    total, copy, maps = out.split(" ", 2)
+    assert (total, copy) == ("5", "system")
+    assert str(foreign_copy.resolve()) in maps
+    assert str(site / "wrapdemo" / "lib" / "libwrapdemo_pypi.so.1") not in maps
+    info = python_ok([site], "import wrapdemo._libwrap as l, wrapdemo; print(l._info_text())", env=env)
+    assert f"library: {foreign_copy} (the system's, {SYSTEM} is on)" in info
+
+
+def test_without_a_system_copy_the_wheels_serves_with_a_warning(renamed: tuple[Path, Path]) -> None:
+    site, consumer = renamed
+    code = f"import warnings; warnings.simplefilter('always')\nimport democonsumer, wrapdemo\nprint(democonsumer.add(1, 1), {MAPS})"
+    proc = python_with([consumer, site], code, env={SYSTEM: "yes"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("2 ")
+    assert str(site / "wrapdemo" / "lib" / "libwrapdemo_pypi.so.1") in proc.stdout
+    assert f"RuntimeWarning: {SYSTEM} is on, but no system libwrapdemo.so.1 could be loaded" in proc.stderr
+
+
+def test_unset_or_off_the_wheels_copy_serves(renamed: tuple[Path, Path], foreign_copy: Path) -> None:
+    site, consumer = renamed
+    for value in ("", "0", "off"):
+        env = {SYSTEM: value, "LD_LIBRARY_PATH": str(foreign_copy.parent)}
+        out = python_ok([consumer, site], f"import democonsumer; print({MAPS})", env=env)
+        assert str(site / "wrapdemo" / "lib" / "libwrapdemo_pypi.so.1") in out
+        assert str(foreign_copy.resolve()) not in out
+    proc = python_with([site], "import wrapdemo", env={SYSTEM: "please"})
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"ImportError: {SYSTEM}='please' is neither on")

@@ -63,7 +63,10 @@ def provider(args: argparse.Namespace) -> int:
         env=build_env(plan.requires) if plan.requires else {},
     )
     prefix = build_library(build, toolchain)
-    options = plan.stage_options(prefix, None if spec.build == "prebuilt" else source_dir, args.work / "stage")
+    options = dataclasses.replace(
+        plan.stage_options(prefix, None if spec.build == "prebuilt" else source_dir, args.work / "stage"),
+        filter_cc=args.cc,
+    )
     extra = {
         "PACKAGE": spec.name,
         "VERSION": spec.version,

@@ -34,6 +34,8 @@ def build_manifest(
     cmake_package: str,
     requires: Sequence[str],
     dependencies: Sequence[str],
+    upstream_soname: str = "",
+    system_filter: str = "",
 ) -> dict[str, object]:
     """The facts of libwrap.json (schema 1; readers ignore keys they do not know)."""
     return {
@@ -52,6 +54,10 @@ def build_manifest(
         "requires": list(requires),
         # the requirement of each of "requires": what `import <package>` names when one is missing
         "dependencies": list(dependencies),
+        # NAME_PREFER_SYSTEM_LIBRARY: the SONAME the system's copy has, and the filter that serves it
+        # under a renamed SONAME (a path under the package; "" when the SONAME is not renamed)
+        "upstream_soname": upstream_soname,
+        "system_filter": system_filter,
     }
 
 

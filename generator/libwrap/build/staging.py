@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -75,6 +76,10 @@ class StageOptions:
     pkgconfig_version: str = dataclasses.field(
         default="", metadata={"help": "the version the library's own .pc states, when it numbers otherwise"}
     )
+    #: The C compiler that builds the filter object a renamed library needs to serve the system's copy.
+    filter_cc: str = dataclasses.field(
+        default="", metadata={"help": "C compiler for the system filter of a renamed SONAME (default: none built)"}
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +101,8 @@ class StagePlan:
     import_library: Path | None  # Windows: the .lib consumers link against
     pc_files: dict[str, str]  # file name under pkgconfig/ -> its text
     manifest: dict[str, object]
+    #: (wheel SONAME, upstream SONAME) of the filter object built for NAME_PREFER_SYSTEM_LIBRARY, if any.
+    system_filter: tuple[str, str] | None = None
 
     @property
     def primary_file(self) -> str:
@@ -214,18 +221,26 @@ def plan_stage(o: StageOptions) -> StagePlan:
         pc_files[f"{o.pkgconfig_name}.pc"] = pkgconfig.generated(
             o.package, o.pkgconfig_name, o.version, primary_file, main_link, dep_modules
         )
+    versioned = sys.platform not in ("darwin", "win32") and has_symbol_versions(primary.path)
+    # A renamed SONAME keeps the system's copy out; a filter object under the wheel's name lets the user
+    # bring it back (glibc's DT_FILTER). Not for a library with symbol versions: the filter has none.
+    system_filter = None
+    if renames and o.filter_cc and sys.platform.startswith("linux") and not versioned:
+        system_filter = (renames[primary.soname], primary.soname)
     facts = manifest.build_manifest(
         package=o.package,
         version=o.version,
         requirement=o.requirement,
         library=primary_file,
         sonames=sorted(staged.values()),
-        versioned_symbols=sys.platform not in ("darwin", "win32") and has_symbol_versions(primary.path),
+        versioned_symbols=versioned,
         link_name=main_link,
         pkgconfig=[o.pkgconfig_name, *sorted(Path(n).stem for n in pc_files if Path(n).stem != o.pkgconfig_name)],
         cmake_package=o.cmake_package or o.package,
         requires=[dep.provider.distribution for dep in requires],
         dependencies=list(o.dependencies) or [dep.provider.requirement for dep in requires],
+        upstream_soname=primary.soname,
+        system_filter=f"lib/system/{system_filter[0]}" if system_filter else "",
     )
     return StagePlan(
         options=o,
@@ -243,6 +258,7 @@ def plan_stage(o: StageOptions) -> StagePlan:
         import_library=import_library,
         pc_files=pc_files,
         manifest=facts,
+        system_filter=system_filter,
     )
 
 
@@ -293,6 +309,8 @@ def write_stage(plan: StagePlan, extra: Mapping[str, str] | None = None) -> dict
         script.write_text(f"INPUT({target})\n", encoding="utf-8")
         link_files.append(str(script))
 
+    if plan.system_filter is not None:
+        build_filter(o.filter_cc, o.out / "system", *plan.system_filter)
     (o.out / "pkgconfig").mkdir()
     for name, text in plan.pc_files.items():
         (o.out / "pkgconfig" / name).write_text(text, encoding="utf-8")
@@ -318,6 +336,25 @@ def write_stage(plan: StagePlan, extra: Mapping[str, str] | None = None) -> dict
         file=sys.stderr,
     )
     return info
+
+
+def build_filter(cc: str, out: Path, soname: str, upstream: str) -> Path:
+    """OUT/SONAME: an empty shared object with the wheel's SONAME whose symbols come from UPSTREAM, the
+    system's library, through DT_FILTER; loaded first, every DT_NEEDED of SONAME binds to UPSTREAM.
+    It defines nothing itself: a symbol the system's copy lacks is then an error, never a stub's answer."""
+    out.mkdir(parents=True, exist_ok=True)
+    source = out / "filter.c"
+    source.write_text("/* The system's library under this wheel's SONAME (libwrap, DT_FILTER). */\n", encoding="utf-8")
+    target = out / soname
+    # libc in DT_NEEDED: auditwheel detects the libc flavour of every ELF file of a wheel
+    command = [cc, "-shared", "-fPIC", "-o", str(target), str(source), f"-Wl,-soname,{soname}",
+               f"-Wl,--filter={upstream}", "-Wl,--no-as-needed", "-lc"]  # fmt: skip
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    source.unlink()
+    if proc.returncode != 0:
+        msg = f"building the system filter {soname} failed ({proc.stderr.strip() or proc.returncode}); check the C compiler"
+        raise StageError(msg)
+    return target
 
 
 def stage(options: StageOptions) -> dict[str, str]:

@@ -260,6 +260,10 @@ function(libwrap_install_provider library)
 endif()")
     endforeach()
   endif()
+  # <pkg>/lib/system/<soname>: for a renamed SONAME, the filter that serves the system's copy on request
+  if(EXISTS "${stage}/system")
+    install(DIRECTORY "${stage}/system/" DESTINATION "${PACKAGE}/lib/system")
+  endif()
   # <pkg>/lib/lib<name>.a, a linker script: lets consumers link with -l<name>
   install(FILES ${link_files} DESTINATION "${PACKAGE}/lib")
   # <pkg>/include/...

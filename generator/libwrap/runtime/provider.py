@@ -33,6 +33,7 @@ __all__ = [
     "get_pkgconfig_dir",
     "get_requirement",
     "get_sonames",
+    "info",
     "load",
     "main",
     "version_info",
@@ -44,6 +45,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LIB_DIR = os.path.join(HERE, "lib")
 #: The switch that accepts a foreign copy of the library, with a warning.
 FOREIGN_ENV = f"{PACKAGE.upper()}_ALLOW_FOREIGN_LIBRARY"
+#: The switch that loads the system's copy of the library instead of the wheel's (HPC sites, distributions).
+SYSTEM_ENV = f"{PACKAGE.upper()}_PREFER_SYSTEM_LIBRARY"
 _ON = ("1", "true", "yes", "on")
 _OFF = ("", "0", "false", "no", "off")
 
@@ -249,16 +252,56 @@ def _import_init() -> ModuleType:
         raise ImportError(msg, name=PACKAGE) from exc
 
 
-def _foreign_allowed() -> bool:
-    """The foreign-copy switch read as on or off; a value that is neither is an error, not a guess."""
-    raw = os.environ.get(FOREIGN_ENV, "")
+def switch(name: str) -> bool:
+    """An environment switch read as on or off; a value that is neither is an error, not a guess (RAPIDS'
+    and wheelnext's loaders read 0 as on)."""
+    raw = os.environ.get(name, "")
     value = raw.strip().lower()
     if value in _OFF:
         return False
     if value in _ON:
         return True
-    msg = f"{FOREIGN_ENV}={raw!r} is neither on ({', '.join(_ON)}) nor off ({', '.join(_OFF[1:])}); set 1 or unset it"
+    msg = f"{name}={raw!r} is neither on ({', '.join(_ON)}) nor off ({', '.join(_OFF[1:])}); set 1 or unset it"
     raise ImportError(msg, name=PACKAGE)
+
+
+#: Which copy of the library serves this process, once load() has run: "wheel" or "system".
+SERVED: dict[str, str] = {}
+
+
+def _load_system_copy() -> bool:
+    """With the system switch on: load the system's library by its upstream SONAME, through the loader's
+    own search (LD_LIBRARY_PATH, /etc/ld.so.cache, the default directories), before ``_init``, so that
+    ``_init`` and every consumer bind to it. A wheel that renamed the SONAME ships a filter object under
+    its own name (``DT_FILTER`` on the upstream SONAME, glibc): loading that binds the wheel's name to
+    the system's library. With no system copy: the wheel's, and a warning saying what was searched."""
+    import ctypes
+
+    upstream = str(MANIFEST.get("upstream_soname") or get_library(fullname=True))
+    shim = MANIFEST.get("system_filter")
+    if upstream != get_library(fullname=True) and not shim:
+        import warnings
+
+        message = (
+            f"{SYSTEM_ENV} is on, but this wheel renamed {upstream} to {get_library(fullname=True)} and carries no "
+            f"filter to serve the system's copy under that name (its library has symbol versions, or it was built "
+            f"without one); using the wheel's {get_library_path()}"
+        )
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        return False
+    target = os.path.join(HERE, str(shim)) if shim else upstream
+    try:
+        ctypes.CDLL(target, mode=os.RTLD_LOCAL)
+    except OSError as exc:
+        import warnings
+
+        message = (
+            f"{SYSTEM_ENV} is on, but no system {upstream} could be loaded from the loader's search path "
+            f"(LD_LIBRARY_PATH, /etc/ld.so.cache, the default directories: {exc}); using the wheel's {get_library_path()}"
+        )
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        return False
+    return True
 
 
 def foreign_cause(loaded: str, environ: dict[str, str] | None = None) -> str:
@@ -291,8 +334,10 @@ def check_loaded_copy(init: ModuleType) -> None:
             f"{ours}; extensions built against {PACKAGE} would abort the interpreter on it: {cause}"
         )
         raise ImportError(msg, name=PACKAGE)
+    if SERVED.get("copy") == "system":
+        return  # asked for with the system switch: the system's copy is the one wanted
     message = f"{PACKAGE} loaded {loaded} instead of its own {ours}: {cause}, or set {FOREIGN_ENV}=1 to accept it"
-    if _foreign_allowed():
+    if switch(FOREIGN_ENV):
         import warnings
 
         warnings.warn(message, RuntimeWarning, stacklevel=4)
@@ -309,9 +354,38 @@ def load() -> ModuleType:
         raise ImportError(str(exc), name=PACKAGE) from None
     for provider, requirement in dependencies:
         _require(provider, requirement)
+    SERVED["copy"] = "system" if switch(SYSTEM_ENV) and _load_system_copy() else "wheel"
     init = _import_init()
     check_loaded_copy(init)
+    SERVED["path"] = str(init.library_path or get_library_path())
     return init
+
+
+def info() -> dict[str, object]:
+    """Which file serves the library in this process and why: what ``python -m <package> --info`` prints."""
+    import importlib
+
+    init = importlib.import_module("._init", PACKAGE)
+    return {
+        "package": PACKAGE,
+        "version": version(),
+        "library": SERVED.get("path", str(init.library_path)),
+        "copy": SERVED.get("copy", "wheel"),
+        "wheel_library": get_library_path(),
+        "prefer_system": os.environ.get(SYSTEM_ENV, ""),
+        "init_result": init.init_result,
+    }
+
+
+def _info_text() -> str:
+    facts = info()
+    why = f"the system's, {SYSTEM_ENV} is on" if facts["copy"] == "system" else "the wheel's"
+    if facts["copy"] != "system" and facts["library"] != facts["wheel_library"]:
+        why = f"another copy loaded first ({FOREIGN_ENV} accepted it)"
+    lines = [f"{PACKAGE} {facts['version']}", f"library: {facts['library']} ({why})"]
+    if facts["init_result"] is not None:
+        lines.append(f"init: {facts['init_result']}")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -329,6 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--requirement": ("Requires-Dist line for consumers", get_requirement),
         "--sonames": ("SONAMEs this package provides", lambda: " ".join(get_sonames())),
         "--version": ("library version", version),
+        "--info": ("file that serves the library here, and why (the wheel's or the system's)", _info_text),
     }
     for flag, (text, _) in queries.items():
         parser.add_argument(flag, action="append_const", const=flag, dest="asked", help=f"print the {text}")
