@@ -7,13 +7,14 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import check, new, repair
+from . import doctor, new
 from ._version import __version__
+from .commands import check, repair
 from .errors import LibwrapError
 
 __all__ = ["main"]
 
-SUBCOMMANDS = {"new": new, "repair": repair, "check": check}
+SUBCOMMANDS = {"new": new, "repair": repair, "check": check, "doctor": doctor}
 
 
 class Parser(argparse.ArgumentParser):

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from libwrap.check import problems
 from libwrap.cli import main
+from libwrap.consumer.check import problems
+from libwrap.consumer.preload import call_lines, render_distributor_init, render_shim
+from libwrap.consumer.repair import _add_preloads, _add_shims
 from libwrap.errors import UsageError
-from libwrap.preload import call_lines, render_distributor_init, render_shim
 from libwrap.providers import ProviderIndex
-from libwrap.repair import _add_preloads, _add_shims
 from libwrap.wheelfile import Wheel, read_wheel
 
 from .synthetic import elf, make_wheel, tiny_elf

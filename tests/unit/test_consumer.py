@@ -1,5 +1,5 @@
-"""What a consumer wheel needs (libwrap.consumer): each DT_NEEDED sorted into inside / policy / provided /
-unresolved, on synthetic wheels whose extensions are a system zlib with its DT_NEEDED renamed."""
+"""What a consumer wheel needs (libwrap.consumer.analysis): each DT_NEEDED sorted into inside / policy /
+provided / unresolved, on synthetic wheels whose extensions are a system zlib with its DT_NEEDED renamed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from libwrap.consumer import analyse, declared_distributions, top_package
+from libwrap.consumer.analysis import analyse, declared_distributions, top_package
 from libwrap.errors import UsageError
 from libwrap.providers import Provider
 from libwrap.wheelfile import read_wheel

@@ -22,9 +22,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from libwrap.consumer.imports import ensure_init_imports, preload_unproven
 from libwrap.elf import DynamicInfo, ElfFormatError, read_dynamic_stream
 from libwrap.errors import UsageError
-from libwrap.preload import ensure_init_imports, preload_unproven
 from libwrap.wheelfile import read_wheel
 
 from .synthetic import LIBZ, corpus_generator, tiny_elf

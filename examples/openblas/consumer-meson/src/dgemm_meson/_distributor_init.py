@@ -11,10 +11,10 @@ import os as _os
 _COMPARE = {">=": _operator.ge, ">": _operator.gt, "<=": _operator.le, "<": _operator.lt, "!=": _operator.ne}
 
 
-def _release(version):
+def _release(version: str) -> tuple[int, ...]:
     """Release numbers, without trailing zeros: '2.13.0+cpu' -> (2, 13), '0.4.0rc1' -> (0, 4)."""
     parts = []
-    for part in version.split("+")[0].split("!")[-1].split("."):
+    for part in version.split("+", maxsplit=1)[0].rsplit("!", maxsplit=1)[-1].split("."):
         digits = ""
         for char in part:
             if char not in "0123456789":
@@ -30,12 +30,12 @@ def _release(version):
     return tuple(parts)
 
 
-def _consumer():
+def _consumer() -> str:
     """Who needs the provider: the package of pkg._distributor_init, or a top-level module's shim itself."""
     return __name__.rpartition(".")[0] or __name__
 
 
-def _check(distribution, version, requirement, clauses):
+def _check(distribution: str, version: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]) -> None:
     """ImportError, not a crash, when the installed provider is outside the range we were built for."""
     have = _release(version)
     for operator, release in clauses:
@@ -48,7 +48,7 @@ def _check(distribution, version, requirement, clauses):
             raise ImportError(msg)
 
 
-def _import(module, distribution, requirement, clauses):
+def _import(module: str, distribution: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]) -> None:
     import importlib
 
     try:
@@ -68,7 +68,9 @@ def _import(module, distribution, requirement, clauses):
     getattr(loaded, "explain_missing_symbols", lambda *_: None)(_consumer(), requirement)
 
 
-def _load_by_path(distribution, soname, requirement, clauses):
+def _load_by_path(
+    distribution: str, soname: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]
+) -> None:
     """For providers that do not load their libraries themselves: find the file, load it RTLD_LOCAL."""
     import ctypes
     from importlib import metadata

@@ -1,28 +1,30 @@
-"""What a consumer wheel needs: each DT_NEEDED sorted into inside / policy / provided / missing."""
+"""What a consumer wheel needs: each DT_NEEDED sorted into inside / policy / provided / unresolved, what
+it declares, where its package and top-level modules are, and which of its search paths leave it."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from .errors import UsageError
-from .policy import allowed_by_policy
-from .providers import Provider, ProviderIndex
-from .wheelfile import Wheel
+from ..elf import DynamicInfo
+from ..errors import UsageError
+from ..policy import allowed_by_policy
+from ..providers import Provider, ProviderIndex
+from ..wheelfile import Wheel
 
 __all__ = [
+    "SHIM_TAG",
     "Needs",
-    "add_provider_option",
     "analyse",
     "declared_distributions",
     "provider_packages",
+    "search_path_problem",
     "search_path_problems",
     "shimmed_name",
     "top_level_extension",
@@ -42,17 +44,6 @@ class Needs:
 
 
 SHIM_TAG = "libwrap"
-
-
-def add_provider_option(parser: argparse.ArgumentParser) -> None:
-    """--provider, shared by repair and check."""
-    parser.add_argument(
-        "--provider",
-        action="append",
-        default=[],
-        metavar="DIST|WHEEL",
-        help="an installed distribution or a wheel file that provides libraries (repeatable; settles ambiguities)",
-    )
 
 
 def top_package(member: str) -> str | None:
@@ -170,13 +161,16 @@ def search_path_problem(member: str, entry: str, wheel_dirs: set[str], providers
     return None
 
 
-def search_path_problems(wheel: Wheel, providers: set[str]) -> list[tuple[str, str, str, str]]:
-    """(member, RUNPATH or RPATH, entry, why) for each search path entry of the wheel's ELF files that
-    may find a library outside the wheel as installed (see search_path_problem)."""
+def search_path_problems(
+    wheel: Wheel, providers: set[str], elf: Mapping[str, DynamicInfo] | None = None
+) -> list[tuple[str, str, str, str]]:
+    """(member, RUNPATH or RPATH, entry, why) for each search path entry of the wheel's ELF files (ELF,
+    when the caller has read them already) that may find a library outside the wheel as installed (see
+    search_path_problem)."""
     dirs = {_INSTALLED.sub("", m).split("/", 1)[0] for m in wheel.members if "/" in _INSTALLED.sub("", m)}
     dirs = {d for d in dirs if not d.endswith((".dist-info", ".data"))}
     found = []
-    for member, info in wheel.elf_files().items():
+    for member, info in (wheel.elf_files() if elf is None else elf).items():
         for tag, entries in (("RUNPATH", info.runpath), ("RPATH", info.rpath)):
             for entry in entries:
                 why = search_path_problem(member, entry, dirs, providers)

@@ -1,14 +1,13 @@
-"""``libwrap check WHEEL``: is every library an extension needs either allowed, inside, or provided
-by a declared dependency that the wheel loads first? (``auditwheel show`` knows nothing of --exclude.)"""
+"""What ``libwrap check`` finds wrong with a wheel: every library an extension needs must be allowed by
+the policy its tags claim, inside the wheel, or provided by a declared dependency that the wheel loads
+first; no search path may lead outside it. (``auditwheel show`` knows nothing of ``--exclude``.)"""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
-
-from .consumer import (
-    add_provider_option,
+from ..policy import policy_name
+from ..providers import Provider, ProviderIndex
+from ..wheelfile import Wheel
+from .analysis import (
     analyse,
     declared_distributions,
     provider_packages,
@@ -17,24 +16,14 @@ from .consumer import (
     top_level_extension,
     top_package,
 )
-from .policy import policy_name
-from .preload import package_files, preload_unproven, provider_not_loaded, shim_problem
-from .providers import Provider, ProviderIndex
-from .wheelfile import Wheel, read_wheel
+from .imports import package_files, preload_unproven, provider_not_loaded, shim_problem
 
-__all__ = ["HELP", "configure_parser", "execute"]
-
-HELP = "check that every library a wheel's extensions need is allowed, inside the wheel, or provided and preloaded"
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("wheel", type=Path, metavar="WHEEL", help="the wheel to check")
-    add_provider_option(parser)
+__all__ = ["preload_problem", "problems", "top_level_problem"]
 
 
 def preload_problem(wheel: Wheel, package: str, provider: Provider) -> str | None:
     """Why PACKAGE's extensions may load before PROVIDER: nothing proves its __init__.py imports
-    _distributor_init first on every path (see preload.preload_unproven), or that file does not load
+    _distributor_init first on every path (see imports.preload_unproven), or that file does not load
     PROVIDER; None if neither."""
     init = f"{package}/__init__.py"
     if init not in wheel.members:
@@ -69,6 +58,7 @@ def top_level_problem(wheel: Wheel, member: str, provider: Provider) -> str | No
 
 
 def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
+    """Each way WHEEL may load a library it needs from somewhere else than it should, as one line; none: it passes."""
     policy = policy_name(wheel.tags)
     needs = analyse(wheel, index, policy)
     declared = declared_distributions(wheel)
@@ -100,17 +90,3 @@ def problems(wheel: Wheel, index: ProviderIndex) -> list[str]:
     for member, tag, entry, problem in search_path_problems(wheel, provider_packages(needs.provided.values())):
         found.append(f"{member} has the {tag} entry {entry!r}, which {problem}; libwrap repair drops it")
     return found
-
-
-def execute(args: argparse.Namespace) -> int:
-    wheel = read_wheel(args.wheel)
-    found = problems(wheel, ProviderIndex(args.provider))
-    for problem in found:
-        print(f"libwrap check: {problem}")
-    if found:
-        # the list goes to stdout; one line on stderr says the check failed, and why first
-        more = f" (and {len(found) - 1} more, listed above)" if len(found) > 1 else ""
-        print(f"libwrap check: error: {args.wheel.name} fails: {found[0]}{more}", file=sys.stderr)
-        return 1
-    print(f"libwrap check: {args.wheel.name}: every needed library is allowed, inside, or provided and preloaded")
-    return 0
