@@ -32,6 +32,8 @@ class DynamicInfo:
     needed: tuple[str, ...]
     rpath: tuple[str, ...]
     runpath: tuple[str, ...]
+    #: DT_FILTER and DT_AUXILIARY: a filter object's symbols come from these (glibc), not from itself
+    filters: tuple[str, ...] = ()
 
 
 def read_dynamic_stream(stream: IO[bytes], *, strict: bool = False) -> DynamicInfo | None:
@@ -50,6 +52,7 @@ def read_dynamic_stream(stream: IO[bytes], *, strict: bool = False) -> DynamicIn
         needed: list[str] = []
         rpath: list[str] = []
         runpath: list[str] = []
+        filters: list[str] = []
         for section in elf.iter_sections():
             if not isinstance(section, DynamicSection):
                 continue
@@ -64,8 +67,16 @@ def read_dynamic_stream(stream: IO[bytes], *, strict: bool = False) -> DynamicIn
                     rpath += tag.rpath.split(":")
                 elif kind == "DT_RUNPATH":
                     runpath += tag.runpath.split(":")
+                elif kind in ("DT_FILTER", "DT_AUXILIARY"):  # pyelftools leaves their string unread
+                    filters.append(section._get_stringtable().get_string(tag.entry.d_val))
         return DynamicInfo(
-            str(elf["e_machine"]), str(elf["e_type"]), soname, tuple(needed), tuple(rpath), tuple(runpath)
+            str(elf["e_machine"]),
+            str(elf["e_type"]),
+            soname,
+            tuple(needed),
+            tuple(rpath),
+            tuple(runpath),
+            tuple(filters),
         )
     # what pyelftools raises on a header, table or string that points past the data or holds nonsense
     except (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -297,13 +298,21 @@ def test_source_without_licence_stops_the_build(wrapdemo_provider: Provider, tmp
 def test_soname_rename(tmp_path: Path) -> None:
     spec = ProviderSpec(name="wrapdemo", source=str(FIXTURES / "wrapdemo"), soname="libwrapdemo_lw.so.1", **WRAPDEMO)  # type: ignore[arg-type]
     wheel = generate_and_build(tmp_path, spec)
-    # -lwrapdemo (what the library's own .pc and build scripts say) keeps working: a second linker script
-    extra = frozenset({"wrapdemo/lib/libwrapdemo.a"})
+    # -lwrapdemo (what the library's own .pc and build scripts say) keeps working: a second linker script;
+    # and a filter under the wheel's name serves the system's libwrapdemo.so.1 on request (PREFER_SYSTEM)
+    extra = frozenset({"wrapdemo/lib/libwrapdemo.a", "wrapdemo/lib/system/libwrapdemo_lw.so.1"})
     check_provider_wheel(
         wheel, **{**WRAPDEMO_WHEEL, "soname": "libwrapdemo_lw.so.1", "link": "wrapdemo_lw"}, extra=extra
     )
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read("wrapdemo/lib/libwrapdemo.a") == b"INPUT(libwrapdemo_lw.so.1)\n"
+        manifest = json.loads(zf.read("wrapdemo/libwrap.json"))
+    shim = elf_in_wheel(wheel, "wrapdemo/lib/system/libwrapdemo_lw.so.1")
+    assert (shim.soname, shim.filters, shim.needed) == ("libwrapdemo_lw.so.1", ("libwrapdemo.so.1",), ("libc.so.6",))
+    assert (manifest["upstream_soname"], manifest["system_filter"]) == (
+        "libwrapdemo.so.1",
+        "lib/system/libwrapdemo_lw.so.1",
+    )
 
 
 def test_missing_init_symbol_fails_the_build(tmp_path: Path) -> None:

@@ -389,7 +389,7 @@ def test_staging_refuses_links_out_of_the_prefix(tmp_path: Path, link: str, targ
     with pytest.raises(LibwrapError, match=rf"prefix/{re.escape(link)} links to {re.escape(repr(target))}, outside"):
         staging.stage(zlib_options(prefix, out))
     assert not out.exists()  # refused before the first write
-    from libwrap.new import check_prebuilt
+    from libwrap.commands.new import check_prebuilt
     from libwrap.spec import ProviderSpec
 
     spec = ProviderSpec(name="demo", source=str(prefix), version="1.0", build="prebuilt")

@@ -74,7 +74,7 @@ def runtime_module(facts: Mapping[str, object]) -> str:
 
 def write_metadata(out: Path, facts: Mapping[str, object]) -> None:
     """libwrap.json, _libwrap.py and _preload.py into OUT (created)."""
-    from ..preload import writer_module
+    from ..consumer.preload import writer_module
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "libwrap.json").write_text(json.dumps(dict(facts), indent=2) + "\n", encoding="utf-8")

@@ -275,7 +275,7 @@ endif()")
     DESTINATION "${cmake_dir}")
   # <pkg>/libwrap.json: read by consumer tooling without importing the package
   install(FILES "${stage}/metadata/libwrap.json" DESTINATION "${PACKAGE}")
-  # <pkg>/_preload.py: writes consumers' _distributor_init.py (libwrap's writer, with this provider's calls)
+  # <pkg>/_preload.py: writes consumers' _distributor_init.py (libwrap.consumer.preload.writer_module)
   install(FILES "${stage}/metadata/_preload.py" DESTINATION "${PACKAGE}")
   if(runtime)
     # <pkg>/_libwrap.py: libwrap's runtime module (load, helpers, guard), with this provider's facts

@@ -1,4 +1,5 @@
-"""``libwrap new NAME``: generate a provider project for a shared library."""
+"""``libwrap new NAME``: generate a provider project for a shared library (rendering: ``libwrap.render``;
+the options: ``libwrap.spec``). Heavy imports (jinja2, cookiecutter) wait until the command runs."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import dataclasses
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import presets
-from .errors import UsageError
-from .render import check_target, generate_project
-from .sources import source_names, version_from_source
-from .spec import ProviderSpec, add_options, check_source, given_options, option_fields, validate_name
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..spec import ProviderSpec
 
 __all__ = ["HELP", "configure_parser", "execute"]
 
@@ -21,6 +21,9 @@ HELP = "generate a provider project (scikit-build-core + CMake) for a shared lib
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
+    from .. import presets
+    from ..spec import add_options
+
     parser.add_argument("name", metavar="NAME", help="import and distribution name of the provider")
     parser.add_argument(
         "-o", "--output-dir", type=Path, default=Path(), metavar="DIR", help="where NAME/ is created (default: .)"
@@ -37,6 +40,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     """Preset values, overridden by those given on the command line. A preset's hash and version
     describe its own source only: another --source drops them."""
+    from .. import presets
+    from ..spec import given_options
+
     preset = args.preset or presets.find_preset(args.name)
     values: dict[str, Any] = presets.load_preset(preset) if preset else {}
     given = given_options(args)
@@ -61,6 +67,9 @@ def _ask(text: str, flag: str, *, interactive: bool) -> str:
 
 def _fill_missing(values: dict[str, Any], *, interactive: bool) -> None:
     """Ask for what neither the CLI nor a preset gave; read the version from the source if it can."""
+    from ..sources import version_from_source
+    from ..spec import check_source, option_fields
+
     for field, opt in option_fields():
         if opt.ask and not values.get(field.name):
             values[field.name] = _ask(opt.ask, opt.flag, interactive=interactive)
@@ -81,7 +90,7 @@ def _check_licenses(spec: ProviderSpec, names: list[str] | None) -> None:
     another way): a binary is never redistributed without its licence."""
     if spec.no_license_files or spec.license_files:
         return  # named files are checked by the build, against the source and the install prefix
-    from .build.licenses import describe_license_names, source_licenses
+    from ..build.licenses import describe_license_names, source_licenses
 
     if names is not None and not source_licenses(names):
         msg = (
@@ -94,9 +103,9 @@ def _check_licenses(spec: ProviderSpec, names: list[str] | None) -> None:
 def check_prebuilt(spec: ProviderSpec) -> None:
     """A prebuilt prefix must hold a shared library with a SONAME that exports the init symbol, and
     every file staging would copy from it must be inside it (no link to the build machine's files)."""
-    from .build.libraries import find_libraries, pick_primary
-    from .build.staging import check_prefix
-    from .errors import StageError
+    from ..build.libraries import find_libraries, pick_primary
+    from ..build.staging import check_prefix
+    from ..errors import StageError
 
     prefix = Path(spec.source)
     if not prefix.is_dir():
@@ -151,7 +160,7 @@ def resolve_requires(requires: tuple[str, ...]) -> tuple[str, ...]:
     name that is installed here but is no libwrap provider (pip, cmake) is refused, range or not."""
     from packaging.requirements import Requirement
 
-    from .providers import installed_libwrap_provider
+    from ..providers import installed_libwrap_provider
 
     resolved = []
     for item in requires:
@@ -186,6 +195,10 @@ def build_command(target: Path) -> str:
 
 
 def execute(args: argparse.Namespace) -> int:
+    from ..render import check_target, generate_project
+    from ..sources import source_names
+    from ..spec import ProviderSpec, validate_name
+
     validate_name(args.name)
     check_target(args.name, args.output_dir, force=args.force)
     check_not_shadowing(args.name)
