@@ -4,7 +4,10 @@
 ensure_tools() {
   local missing=() tool
   for tool in "$@"; do
-    command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
+    case "${tool%%:*}" in
+      */*) [ -e "${tool%%:*}" ] || missing+=("${tool##*:}") ;;
+      *) command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}") ;;
+    esac
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -1,5 +1,7 @@
 """One process: both example consumers, NumPy and (when installed) SciPy, each installed apart from
-the provider. Compares their results and counts the OpenBLAS copies mapped (exactly one expected).
+the provider. Compares their results and counts the OpenBLAS copies mapped (exactly one expected):
+the wheel's, or with OPENBLAS_PREFER_SYSTEM_LIBRARY=1 the system's (its file is what serves then;
+the provider's filter object under the wheel's name maps too, and holds no code).
 
 Usage: PYTHONPATH=<consumer sites>:<numpy site>[:<scipy site>]:<provider site> python check.py
 """
@@ -12,11 +14,12 @@ import sys
 from pathlib import Path
 
 
-def loaded_openblas() -> list[str]:
-    """Distinct OpenBLAS files mapped into this process (what threadpoolctl would also find)."""
+def loaded_openblas(filter_dir: Path) -> list[str]:
+    """Distinct OpenBLAS files mapped into this process (what threadpoolctl would also find), but the
+    provider's filter object (FILTER_DIR), which only forwards to the system's copy."""
     maps = Path("/proc/self/maps").read_text(encoding="utf-8").splitlines()
     paths = {line.split()[-1] for line in maps if "/libopenblas" in line or "/libscipy_openblas" in line}
-    return sorted(paths)
+    return sorted(p for p in paths if Path(p).resolve().parent != filter_dir.resolve())
 
 
 def main() -> int:
@@ -63,13 +66,16 @@ def main() -> int:
         import threadpoolctl
 
         pools = [i for i in threadpoolctl.threadpool_info() if i["internal_api"] == "openblas"]
-    copies = loaded_openblas()
-    ours = [p for p in copies if Path(p).resolve().parent == Path(openblas.get_lib_dir()).resolve()]
-    assert copies == ours, copies  # no other OpenBLAS in the process
-    assert len(ours) == 1, copies
-    assert len(pools) in (0, 1), pools
+    served = openblas.info()  # which file serves: the wheel's, or the system's on request
+    copies = loaded_openblas(Path(openblas.get_lib_dir()) / "system")
+    assert copies == [str(Path(str(served["library"])).resolve())], (copies, served)  # one OpenBLAS, the one serving
+    if served["copy"] == "wheel":
+        assert copies == [str(Path(openblas.get_library_path()).resolve())], copies
+    assert len({p["filepath"] for p in pools if "/system/" not in p["filepath"]}) in (0, 1), pools
     report = {
         "provider": openblas.get_library_path(),
+        "served_by": served["library"],
+        "copy": served["copy"],
         "config": openblas.config,
         "consumers": results,
         "loaded": copies,

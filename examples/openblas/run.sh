@@ -14,6 +14,8 @@
 #   NUMPY_WHEEL, SCIPY_WHEEL  wheels built before on this provider (not repaired): skip those builds
 #   WITH_SCIPY=1         also build SciPy from its sdist (about 40 minutes on 2 cores)
 #   RUN_SUITES=1         run numpy.linalg's (and with SciPy scipy.linalg's) own tests on the result
+#   SYSTEM_BLAS=1        then again on the system's OpenBLAS (OPENBLAS_PREFER_SYSTEM_LIBRARY=1; Debian:
+#                        apt-get install libopenblas0-pthread, installed as gfortran is when missing)
 #   WORK                 where everything goes (default: build/openblas-example)
 #
 # Every build shows its own progress; its whole output goes to $WORK/logs/.
@@ -179,6 +181,18 @@ if [ "${RUN_SUITES:-0}" = 1 ]; then
   for suite in "${suites[@]}"; do
     (cd "$work" && PYTHONPATH="$paths" "$py" -m pytest --pyargs "$suite" -q -p no:cacheprovider | tail -3)
   done
+fi
+if [ "${SYSTEM_BLAS:-0}" = 1 ]; then
+  step "7. the system's OpenBLAS serving the same wheels: OPENBLAS_PREFER_SYSTEM_LIBRARY=1"
+  ensure_tools /usr/lib/"$(uname -m)"-linux-gnu/libopenblas.so.0:libopenblas0-pthread
+  OPENBLAS_PREFER_SYSTEM_LIBRARY=1 PYTHONPATH="$paths" "$py" -m openblas --info
+  OPENBLAS_PREFER_SYSTEM_LIBRARY=1 PYTHONPATH="$paths" "$py" "$example/check.py" | tee "$work/check-system.json"
+  if [ "${RUN_SUITES:-0}" = 1 ]; then
+    for suite in "${suites[@]}"; do
+      (cd "$work" && OPENBLAS_PREFER_SYSTEM_LIBRARY=1 PYTHONPATH="$paths" "$py" -m pytest --pyargs "$suite" -q \
+        -p no:cacheprovider | tail -3)
+    done
+  fi
 fi
 step "done in $SECONDS s"
 printf 'total: %d s\n' "$SECONDS" >> "$work/timings.txt"

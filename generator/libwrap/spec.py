@@ -60,6 +60,7 @@ PUBLIC_API = (
     "get_pkgconfig_dir",
     "get_requirement",
     "get_sonames",
+    "info",
     "version_info",
     "write_distributor_init",
 )

@@ -25,6 +25,7 @@ from ._libwrap import (
     get_pkgconfig_dir,
     get_requirement,
     get_sonames,
+    info,
     write_distributor_init,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "get_pkgconfig_dir",
     "get_requirement",
     "get_sonames",
+    "info",
     "version_info",
     "write_distributor_init",
 ]
