@@ -20,7 +20,7 @@ SUBCOMMANDS = {
     "new": "libwrap.commands.new",
     "repair": "libwrap.commands.repair",
     "check": "libwrap.commands.check",
-    "doctor": "libwrap.doctor",
+    "doctor": "libwrap.commands.doctor",
 }
 
 

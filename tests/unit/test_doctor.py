@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 
 from libwrap import doctor
 from libwrap.cli import main
-from libwrap.doctor import Library, Owner, Owners
+from libwrap.doctor import Library
+from libwrap.doctor.conflicts import find_conflicts
+from libwrap.doctor.libraries import KINDS, classify, examine
+from libwrap.doctor.names import MARKERS, family_of, is_extension
+from libwrap.doctor.owners import Owner, Owners
+from libwrap.doctor.processes import parse_maps, read_process
+from libwrap.doctor.run import run_command
+from libwrap.elf import read_sections
 
 from ..helpers import pyenv_pythons
 from .synthetic import LIBZ, elf
@@ -64,13 +71,13 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="li
     ],
 )
 def test_family_of_a_name(name: str, family: str, runtime: str) -> None:
-    assert doctor.family_of(name) == (family, runtime)
+    assert family_of(name) == (family, runtime)
 
 
 def test_what_a_library_exports_decides_its_family() -> None:
-    assert doctor.family_of("libmyblas.so.3", {"openblas"}) == ("openblas", "myblas")
+    assert family_of("libmyblas.so.3", {"openblas"}) == ("openblas", "myblas")
     # an OpenBLAS that carries an OpenMP runtime's symbols is still OpenBLAS
-    assert doctor.family_of("libmyblas.so.3", {"openmp", "openblas"})[0] == "openblas"
+    assert family_of("libmyblas.so.3", {"openmp", "openblas"})[0] == "openblas"
 
 
 @pytest.mark.parametrize(
@@ -87,7 +94,7 @@ def test_what_a_library_exports_decides_its_family() -> None:
     ],
 )
 def test_extension_modules_are_told_apart_by_name(name: str, expected: bool) -> None:
-    assert doctor.is_extension(name) is expected
+    assert is_extension(name) is expected
 
 
 OWNED = Owner("numpy", "2.4.6", "/site", provider=False)
@@ -117,7 +124,7 @@ PROVIDER = Owner("openblas", "0.3.31", "/site", provider=True)
     ],
 )
 def test_kinds(path: str, soname: str | None, owner: Owner | None, in_site: bool, kind: str) -> None:
-    assert doctor.classify(path, soname, owner, in_site=in_site) == kind
+    assert classify(path, soname, owner, in_site=in_site) == kind
 
 
 # --- maps -------------------------------------------------------------------------------------------
@@ -137,7 +144,7 @@ MAPS = """\
 
 
 def test_maps_are_read_as_the_kernel_writes_them() -> None:
-    mapped = doctor.parse_maps(MAPS)
+    mapped = parse_maps(MAPS)
     assert mapped.paths == (
         "/usr/bin/python3.11",
         "/site/numpy.libs/libscipy_openblas64_-32a4b2a6.so",
@@ -149,7 +156,7 @@ def test_maps_are_read_as_the_kernel_writes_them() -> None:
 
 @given(st.text())
 def test_any_maps_text_parses(text: str) -> None:
-    mapped = doctor.parse_maps(text)
+    mapped = parse_maps(text)
     assert all(path.startswith("/") for path in (*mapped.paths, *mapped.deleted))
     assert len(set(mapped.paths)) == len(mapped.paths)
 
@@ -166,7 +173,7 @@ _PATHS = st.lists(
 @given(_PATHS)
 def test_maps_lines_give_back_their_paths(paths: list[str]) -> None:
     text = "".join(f"7f00-7f01 r--p 00000000 fd:01 {i + 1}    {path}\n" for i, path in enumerate(paths))
-    assert doctor.parse_maps(text).paths == tuple(paths)
+    assert parse_maps(text).paths == tuple(paths)
 
 
 # --- real ELF bytes ---------------------------------------------------------------------------------
@@ -185,9 +192,11 @@ def test_a_defined_symbol_marks_the_family_an_imported_one_does_not(tmp_path: Pa
     blas.write_bytes(_renamed("deflateSetDictionary", "openblas_get_config_"))
     user = tmp_path / "libuser.so.1"
     user.write_bytes(_renamed("_ITM_registerTMCloneTable", "xxxxxxomp_get_num_threads"))
-    assert doctor.exported_markers(str(blas)) == {b"openblas_get_config"}
-    assert doctor.exported_markers(str(user)) == set()
-    libraries, _ = doctor.examine([str(blas), str(user)], Owners(), ask_system=False)
+    for path, exported in ((blas, {b"openblas_get_config"}), (user, set())):
+        info = read_sections(path, MARKERS)
+        assert info is not None
+        assert info.exported == exported
+    libraries, _ = examine([str(blas), str(user)], Owners(), ask_system=False)
     assert libraries[str(blas)].family == "openblas"
     assert libraries[str(user)].family == "user"
 
@@ -197,7 +206,7 @@ def test_files_that_are_not_libraries_are_left_out(tmp_path: Path) -> None:
     text.write_text("INPUT(libz.so.1)\n", encoding="utf-8")
     broken = tmp_path / "libbroken.so.1"
     broken.write_bytes(elf()[:200])
-    libraries, extensions = doctor.examine([str(text), str(broken), str(tmp_path / "libmissing.so")], Owners())
+    libraries, extensions = examine([str(text), str(broken), str(tmp_path / "libmissing.so")], Owners())
     assert str(text) not in libraries
     assert str(broken) not in libraries or libraries[str(broken)].soname is None
     assert extensions == {}
@@ -302,7 +311,7 @@ def test_conflicts_are_per_process_merged_across_processes_and_never_glibc() -> 
         (13, ["/c/libopenblas.so.0"]),
         (14, ["/d/libopenblas_pypi.so.0"]),  # another process: one copy each is no conflict
     ]
-    conflicts = doctor.find_conflicts(scopes, libraries)
+    conflicts = find_conflicts(scopes, libraries)
     assert [(c.family, c.copies, c.pids, c.duplicated_bytes, c.runtimes) for c in conflicts] == [
         ("openmp", ("/b/libomp.so", "/a/libgomp.so.1"), (11, 12), 300, ("gomp", "omp"))
     ]
@@ -317,7 +326,7 @@ def test_the_json_document(site: Path) -> None:
     assert data["schema"] == 1
     assert data["mode"] == "installed"
     assert data["sites"] == [os.path.realpath(site)]
-    assert {lib["kind"] for lib in data["libraries"]} <= set(doctor.KINDS)
+    assert {lib["kind"] for lib in data["libraries"]} <= set(KINDS)
     assert set(data["libraries"][0]) == {
         "path", "name", "soname", "size", "kind", "family", "runtime", "distribution", "version", "site",
         "relative_path", "system_package",
@@ -487,7 +496,7 @@ def test_pid_mode_and_the_python_api(capsys: pytest.CaptureFixture[str], copies:
     try:
         # wait until both copies are mapped
         for _ in range(200):
-            if all(p in doctor.read_process(proc.pid).mapped.paths for p in copies):
+            if all(p in read_process(proc.pid).mapped.paths for p in copies):
                 break
             subprocess.run(["sleep", "0.05"], check=True)
         status, out, _ = doctor_cli(capsys, "--pid", str(proc.pid))
@@ -527,7 +536,7 @@ def test_the_hook_reports_and_the_environment_s_sitecustomize_still_runs(
         "print(any('libwrap-doctor-' in p for p in sys.path))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PYENV_VERSION"))}
-    run = doctor.run_command([python, "-c", code], env={**env, "PYTHONPATH": str(theirs)})
+    run = run_command([python, "-c", code], env={**env, "PYTHONPATH": str(theirs)})
     # their sitecustomize ran as the module sitecustomize; our directory left sys.path
     assert capfd.readouterr().out.splitlines() == ["True", "False"]
     assert marker.read_text(encoding="utf-8") == "sitecustomize"
