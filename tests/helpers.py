@@ -178,3 +178,74 @@ def shared_build(factory: pytest.TempPathFactory, key: str, build: Callable[[Pat
         result = build(root / key)
         done.write_text(str(result), encoding="utf-8")
         return result
+
+
+#: What `libwrap check` prints last of a libwrap provider wheel that passes every rule of a provider wheel.
+PROVIDER_PASSES = (
+    "a provider: its build files are relocatable, each library is one file under its SONAME, its licences are "
+    "there and named; its libwrap.json agrees with its libraries, and _init loads each"
+)
+
+
+def check_as_provider(wheel: Path, *providers: Path) -> None:
+    """`libwrap check` on a libwrap provider wheel as built (PROVIDERS: those it is built on): every rule
+    of a provider wheel holds (a .pc with the build prefix, two copies of a library or an _init that
+    misses one would each fail it)."""
+    args = [a for p in providers for a in ("--provider", str(p))]
+    out = run(sys.executable, "-m", "libwrap", "check", *args, wheel)
+    assert out.splitlines()[-1] == f"libwrap check: {wheel.name}, {PROVIDER_PASSES}", out
+
+
+def build_sdist(
+    project: Path, out: Path, python: str | os.PathLike[str] = sys.executable, env: dict[str, str] | None = None
+) -> Path:
+    """The sdist of PROJECT, made by its own backend's PEP 517 hook in PYTHON's environment, without
+    isolation: the build reads the providers installed there, as its wheel's build does."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    backend = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]["build-backend"]
+    out.mkdir(parents=True, exist_ok=True)
+    code = f"import importlib, sys; print(importlib.import_module({backend!r}).build_sdist(sys.argv[1]))"
+    name = run(python, "-c", code, out, cwd=project, env=env).strip().splitlines()[-1]
+    return out / name
+
+
+def unpack_sdist(sdist: Path, out: Path) -> Path:
+    """SDIST unpacked into OUT; returns its top directory, what a frontend builds the wheel from."""
+    with tarfile.open(sdist) as tar:
+        tar.extractall(out, filter="data")
+    (top,) = out.iterdir()
+    return top
+
+
+def sdist_metadata(sdist: Path) -> str:
+    """The PKG-INFO of SDIST."""
+    with tarfile.open(sdist) as tar:
+        member = next(m for m in tar.getmembers() if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO"))
+        data = tar.extractfile(member)
+        assert data is not None
+        return data.read().decode("utf-8")
+
+
+def wheel_metadata(wheel: Path) -> str:
+    with zipfile.ZipFile(wheel) as zf:
+        return zf.read(next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))).decode("utf-8")
+
+
+def requires_dist(metadata: str) -> list[str]:
+    """METADATA's (or PKG-INFO's) Requires-Dist, each as packaging writes it: equal when equivalent
+    (``<0.4,>=0.3.31`` is ``>=0.3.31,<0.4``), as the core metadata spec compares them."""
+    import email.parser
+
+    from packaging.requirements import Requirement
+
+    headers = email.parser.Parser().parsestr(metadata, headersonly=True)
+    return sorted(str(Requirement(line)) for line in headers.get_all("Requires-Dist") or [])
+
+
+def dynamic_fields(metadata: str) -> list[str]:
+    import email.parser
+
+    return [str(v).strip() for v in email.parser.Parser().parsestr(metadata, headersonly=True).get_all("Dynamic") or []]

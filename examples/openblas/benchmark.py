@@ -4,10 +4,13 @@ Run after ``run.sh`` (it reuses the provider wheel, NumPy, SciPy and the consume
 
     WORK=build/openblas-example python examples/openblas/benchmark.py [--build-times] > examples/openblas/BENCHMARK.md
 
+``BUILD_PAIRS=N`` runs section 7's two builds N times, alternating (default 1).
+
 1. consumer wheel size: repaired with ``--exclude`` (libwrap) vs grafted (plain ``auditwheel repair``);
 2. three consumers in one process: installed size and loaded OpenBLAS copies, one provider vs grafted;
 3. ``import openblas`` vs ``ctypes.CDLL`` of the same file vs ``import scipy_openblas32``, fresh
-   interpreters, median of 31;
+   interpreters, median of 31; with a system OpenBLAS installed, ``import openblas`` on it
+   (``OPENBLAS_PREFER_SYSTEM_LIBRARY=1``) vs on the wheel's;
 4. ``cblas_dgemm`` throughput through the consumer vs a C program linked directly to the library;
 5. NumPy built on the provider vs NumPy's PyPI wheel: ``a @ b``, ``solve``, ``svd``, ``eigh``, with
    the threads, kernel and version threadpoolctl reports for each;
@@ -41,9 +44,10 @@ def sh(*cmd: str | Path, env: dict[str, str] | None = None) -> str:
     return subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True, env=env).stdout
 
 
-def python_in(paths: list[Path], code: str, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+def python_in(paths: list[Path], code: str, *args: str, extra_env: dict[str, str] | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "OPENBLAS_PREFER"))}
     env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
+    env.update(extra_env or {})
     return sh(PY, "-c", code, *args, env=env)
 
 
@@ -102,10 +106,22 @@ def short(paths: list[str]) -> list[str]:
     return [str(Path(p).relative_to(Path(p).parents[2])) for p in paths]
 
 
-def median_import(paths: list[Path], statement: str) -> float:
+def median_import(paths: list[Path], statement: str, extra_env: dict[str, str] | None = None) -> float:
     """Median wall time of STATEMENT, each run in a fresh interpreter, in milliseconds."""
     code = f"import time\nt = time.perf_counter()\n{statement}\nprint((time.perf_counter() - t) * 1e3)"
-    return statistics.median(float(python_in(paths, code)) for _ in range(RUNS))
+    return statistics.median(float(python_in(paths, code, extra_env=extra_env)) for _ in range(RUNS))
+
+
+def system_import(provider_site: Path, t_provider: float) -> list[str]:
+    """Section 3b: ``import openblas`` on the system's copy (OPENBLAS_PREFER_SYSTEM_LIBRARY=1) vs the wheel's."""
+    system = {"OPENBLAS_PREFER_SYSTEM_LIBRARY": "1"}
+    code = "import openblas; i = openblas.info(); print(i['copy'], i['library'])"
+    copy, serving = python_in([provider_site], code, extra_env=system).split()
+    if copy != "system":  # no system copy: the wheel's served, so there is nothing to compare
+        return []
+    t_system = median_import([provider_site], "import openblas", extra_env=system)
+    row = f"| `import openblas`, system copy ({serving}) vs the wheel's | {t_system:.2f} ms | {t_provider:.2f} ms |"
+    return [f"{row} ratio {t_system / t_provider:.2f} |"]
 
 
 LINALG = """
@@ -199,39 +215,56 @@ def stack_vs_pypi(
     return rows, notes
 
 
-def build_times(tmp: Path) -> list[str]:
-    """Section 7: one configuration (TARGET=HASWELL), OpenBLAS's own CMake build vs the provider build."""
+CONFIGURE = "libwrap: configuring the library: "
+
+
+def build_times(tmp: Path, pairs: int) -> list[str]:
+    """Section 7: OpenBLAS's own CMake build vs the provider build, same source and arguments, back to back.
+
+    One configuration (``TARGET=HASWELL``, no DYNAMIC_ARCH). The provider build prints the ``cmake``
+    command it configures the library with; the plain build runs that same command (its own paths),
+    then ``cmake --build`` and ``cmake --install``, after extracting the tarball itself.
+    """
+    import shlex
     import time
 
     source = HERE.parents[1].parent / "shared" / "sources" / "OpenBLAS-0.3.31.tar.xz"
-    preset = [
-        "-DDYNAMIC_ARCH=OFF",
-        "-DTARGET=HASWELL",
-        "-DNUM_THREADS=64",
-        "-DBUILD_TESTING=OFF",
-        "-DBUILD_STATIC_LIBS=OFF",
-    ]
+    extra = "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL"
+    venv_bin = WORK / "venv" / "bin"
+    env = {**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}
     jobs = str(os.cpu_count() or 1)
-    cmake = str(WORK / "venv" / "bin" / "cmake")
-    start = time.perf_counter()
-    (tmp / "plain").mkdir()
-    sh("tar", "xf", source, "-C", tmp / "plain")
-    src = next((tmp / "plain").glob("OpenBLAS-*"))
-    sh(cmake, "-S", src, "-B", tmp / "plain" / "build", "-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={WORK / 'venv' / 'bin' / 'ninja'}",
-       "-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_INSTALL_PREFIX={tmp / 'plain' / 'prefix'}", "-DBUILD_SHARED_LIBS=ON",
-       "-DCMAKE_INSTALL_LIBDIR=lib", *preset)  # fmt: skip
-    sh(cmake, "--build", tmp / "plain" / "build", "--parallel", jobs)
-    sh(cmake, "--install", tmp / "plain" / "build")
-    plain = time.perf_counter() - start
-    start = time.perf_counter()
-    sh(PY, "-m", "pip", "wheel", "-q", "--no-build-isolation", "--no-deps", "-w", tmp / "provider-dist",
-       f"-Cbuild-dir={tmp / 'provider-build'}", f"-Ccmake.define.LIBWRAP_SOURCE={source}",
-       "-Ccmake.define.LIBWRAP_EXTRA_BUILD_ARGS=-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL", HERE / "provider")  # fmt: skip
-    provider = time.perf_counter() - start
+    provider_s, plain_s = [], []
+    for i in range(pairs):
+        start = time.perf_counter()
+        log = subprocess.run(
+            [PY, "-m", "pip", "wheel", "-v", "--no-build-isolation", "--no-deps", "-w", tmp / f"dist-{i}",
+             f"-Cbuild-dir={tmp / f'provider-build-{i}'}", f"-Ccmake.define.LIBWRAP_SOURCE={source}",
+             f"-Ccmake.define.LIBWRAP_EXTRA_BUILD_ARGS={extra}", HERE / "provider"],
+            check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        ).stdout  # fmt: skip
+        provider_s.append(time.perf_counter() - start)
+        configure = shlex.split(next(line for line in log.splitlines() if CONFIGURE in line).split(CONFIGURE, 1)[1])
+        root = tmp / f"plain-{i}"
+        start = time.perf_counter()
+        root.mkdir()
+        sh("tar", "xf", source, "-C", root)
+        src = next(root.glob("OpenBLAS-*"))
+        prefix = f"-DCMAKE_INSTALL_PREFIX:PATH={root / 'prefix'}"
+        args = [prefix if a.startswith("-DCMAKE_INSTALL_PREFIX") else a for a in configure[1:]]
+        source_at, build_at = args.index("-S") + 1, args.index("-B") + 1
+        args[source_at], args[build_at] = str(src), str(root / "build")
+        sh(venv_bin / "cmake", *args, env=env)
+        sh(venv_bin / "cmake", "--build", root / "build", "--parallel", jobs, env=env)
+        sh(venv_bin / "cmake", "--install", root / "build", env=env)
+        plain_s.append(time.perf_counter() - start)
+        shutil.rmtree(root)
+    ratios = sorted(p / q for p, q in zip(provider_s, plain_s))
     return [
         (
-            f"| build, OpenBLAS 0.3.31 TARGET=HASWELL, {jobs} jobs | {provider:.0f} s (provider wheel) | "
-            f"{plain:.0f} s (OpenBLAS's CMake: extract, configure, build, install) | overhead {provider / plain - 1:+.1%} |"
+            f"| build, OpenBLAS 0.3.31 TARGET=HASWELL, {jobs} jobs ({pairs} pair{'s' if pairs > 1 else ''}, "
+            f"provider first) | {statistics.median(provider_s):.0f} s (provider wheel, pip wheel --no-build-isolation) | "
+            f"{statistics.median(plain_s):.0f} s (OpenBLAS's CMake, same arguments: extract, configure, build, install) | "
+            f"overhead {statistics.median(ratios) - 1:+.1%} (pairs: {', '.join(f'{r - 1:+.1%}' for r in ratios)}) |"
         )
     ]
 
@@ -286,6 +319,7 @@ def main() -> int:
     rows.append(
         f"| `import openblas` vs `ctypes.CDLL(same file)` | {t_provider:.2f} ms | {t_ctypes:.2f} ms | ratio {t_provider / t_ctypes:.2f} |"
     )
+    rows += system_import(provider_site, t_provider)
     rows.append(
         f"| `import openblas` vs `import scipy_openblas32` | {t_provider:.2f} ms | {t_scipy:.2f} ms | ratio {t_provider / t_scipy:.2f} |"
     )
@@ -330,7 +364,7 @@ def main() -> int:
 
     # 7. build time
     if "--build-times" in sys.argv[1:]:
-        rows += build_times(tmp)
+        rows += build_times(tmp, int(os.environ.get("BUILD_PAIRS", "1")))
     timings = WORK / "timings.txt"
     if timings.is_file():
         notes.append(f"- run.sh's steps in {WORK.name} (same machine): " + "; ".join(timings.read_text().splitlines()))

@@ -4,8 +4,10 @@
 # WITH_SCIPY=1, SciPy from its sdist. Each is repaired with `libwrap repair`, checked with
 # `libwrap check` and installed apart; then one process imports them all and must map one OpenBLAS.
 #
-#   ALL_CPUS=1           build OpenBLAS's kernels for every CPU family the preset lists (what it publishes);
-#                        the default builds two (x86_64: Prescott's and Haswell's), a few minutes faster
+#   ALL_CPUS=1           build OpenBLAS's kernels for every CPU family the preset lists (what it publishes)
+#                        and NumPy's SIMD loops for every CPU level (its default); this run's default builds
+#                        this machine's kernel set only (x86_64: Haswell's with AVX2, else Prescott's) and
+#                        NumPy's baseline loops only (-Dcpu-dispatch=none): the wheels then suit this machine
 #   OPENBLAS_SOURCE      URL, tarball or directory to build from (default: OpenBLAS-0.3.31.tar.xz in
 #                        ../shared/sources when present, else the preset's upstream URL)
 #   OPENBLAS_EXTRA_ARGS  more CMake arguments for OpenBLAS, e.g. "-DTARGET=HASWELL"
@@ -67,18 +69,18 @@ if [ -n "${PROVIDER_WHEEL:-}" ]; then
   cp "$PROVIDER_WHEEL" "$work/dist/"
 else
   # The preset builds the kernels of five CPU families, for every x86_64 CPU (DYNAMIC_ARCH, as PyPI's
-  # scipy-openblas); by default this run builds two: Prescott's, which every x86_64 CPU runs, and
-  # Haswell's (AVX2). Elsewhere, this machine's only.
+  # scipy-openblas); by default this run builds one, this machine's. On x86_64 the preset's TARGET is
+  # Prescott's, the baseline every CPU runs, so the host's is named: Haswell's when it has AVX2 (elsewhere
+  # the preset's baseline).
   extra=${OPENBLAS_EXTRA_ARGS:-}
   kernels="the kernels of every CPU family the preset lists"
   if [ "${ALL_CPUS:-0}" != 1 ]; then
+    target=""
     if [ "$(uname -m)" = x86_64 ]; then
-      extra="-DDYNAMIC_LIST=HASWELL${extra:+;$extra}"
-      kernels="Prescott's and Haswell's kernels only; ALL_CPUS=1 builds the preset's five"
-    else
-      extra="-DDYNAMIC_ARCH=OFF${extra:+;$extra}"
-      kernels="this machine's kernels only; ALL_CPUS=1 builds every CPU's"
+      target=$(grep -qw avx2 /proc/cpuinfo && echo HASWELL || echo PRESCOTT)
     fi
+    extra="-DDYNAMIC_ARCH=OFF${target:+;-DTARGET=$target}${extra:+;$extra}"
+    kernels="one kernel set, ${target:-the preset's baseline}; ALL_CPUS=1 builds the preset's five"
   fi
   step "1. provider wheel (OpenBLAS from ${source:-the preset URL}, $kernels)"
   defines=(-Cbuild-dir="$work/provider-build")
@@ -91,6 +93,9 @@ else
   build provider "$py" -m pip wheel -v --no-build-isolation --no-deps -w "$work/dist" "${defines[@]}" "$example/provider"
 fi
 provider=$(ls "$work"/dist/openblas-*.whl)
+# consumer-cmake declares the provider through libwrap's dynamic metadata provider, so its isolated build
+# takes libwrap from $work/dist as it takes the provider (until libwrap is on the package index)
+"$py" -m pip wheel -q --no-deps --no-build-isolation -w "$work/dist" "$root"
 rm -rf "$work/provider-site"
 "$py" -m pip install -q --no-deps --target "$work/provider-site" "$provider"
 echo "built $(basename "$provider"): $(PYTHONPATH="$work/provider-site" "$py" -m openblas --sonames | tr '\n' ' ')"
@@ -137,9 +142,11 @@ if [ -n "${NUMPY_WHEEL:-}" ]; then
   step "3. NumPy: $NUMPY_WHEEL"
   cp "$NUMPY_WHEEL" "$work/numpy/raw/"
 else
-  step "3. NumPy from its sdist ($numpy) on the provider: -Dblas=openblas -Dlapack=openblas"
-  build_in_env numpy --no-binary numpy -w "$work/numpy/raw" -Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas \
-    -Csetup-args=-Dallow-noblas=false "$numpy"
+  numpy_args=(-Csetup-args=-Dblas=openblas -Csetup-args=-Dlapack=openblas -Csetup-args=-Dallow-noblas=false)
+  # NumPy's own SIMD loops, compiled once per CPU level by default: the baseline's only, unless ALL_CPUS=1
+  [ "${ALL_CPUS:-0}" != 1 ] && numpy_args+=(-Csetup-args=-Dcpu-dispatch=none)
+  step "3. NumPy from its sdist ($numpy) on the provider: ${numpy_args[*]#-Csetup-args=}"
+  build_in_env numpy --no-binary numpy -w "$work/numpy/raw" "${numpy_args[@]}" "$numpy"
 fi
 "$libwrap" repair --provider "$provider" -w "$work/numpy/wheelhouse" "$work"/numpy/raw/numpy-*.whl
 numpy_wheel=$(ls "$work"/numpy/wheelhouse/numpy-*.whl)

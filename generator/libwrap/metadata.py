@@ -1,8 +1,9 @@
 """scikit-build-core's dynamic metadata provider ``libwrap``: a consumer declares the providers its
 extensions link to, and its sdist and wheels carry each with the range that provider states
-(``get_requirement()``: this release or newer, below the next ABI break), read from the provider
-installed in the build environment — the ``Requires-Dist`` ``libwrap repair`` would otherwise add to the
-wheel alone, where a resolver reading the sdist's metadata would not see it.
+(``get_requirement()``: this release or newer, below the next ABI break; for a library wheel libwrap did
+not build, its maintainers' range), read from the provider installed in the build environment — the
+``Requires-Dist`` ``libwrap repair`` would otherwise add to the wheel alone, where a resolver reading the
+sdist's metadata would not see it.
 
     [project]
     dynamic = ["dependencies"]
@@ -50,11 +51,13 @@ class Provider:
 
     @staticmethod
     def dynamic_metadata(settings: Mapping[str, Any], project: Mapping[str, Any]) -> dict[str, list[str]]:
-        """``{"dependencies": [...]}``: each provider's requirement, after the project's static ones."""
-        from .providers import installed_libwrap_provider
+        """``{"dependencies": [...]}``: each provider's requirement, after the project's static ones: a libwrap
+        provider's own range, another library wheel's by its maintainers' rule (libwrap.providers.LIBRARY_WHEELS:
+        ``libucx-cu12>=1.22.0,<1.23``) — what ``libwrap repair`` then verifies instead of adding."""
+        from .providers import installed_provider
 
         del project  # the static dependencies stay where they are; these extend them
-        return {"dependencies": [installed_libwrap_provider(name).provider.requirement for name in _names(settings)]}
+        return {"dependencies": [installed_provider(name).requirement for name in _names(settings)]}
 
     @staticmethod
     def get_requires_for_dynamic_metadata(settings: Mapping[str, Any]) -> list[str]:

@@ -1,5 +1,6 @@
 """Who provides a SONAME: libwrap providers (their manifest), installed wheels that ship the file,
-or a provider named on the command line (a distribution or a wheel file)."""
+or a provider named on the command line (a distribution or a wheel file); and, for library wheels
+libwrap did not build, how their maintainers say consumers load and pin them (LIBRARY_WHEELS)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import keyword
 import posixpath
 import re
 import reprlib
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -19,23 +21,82 @@ from packaging.version import InvalidVersion, Version
 
 from .elf import read_dynamic
 from .errors import UsageError
-from .versions import compatible_requirement
-from .wheelfile import read_wheel
+from .versions import Pin, compatible_requirement, pinned_requirement
+from .wheelfile import Wheel, read_wheel
 
 __all__ = [
-    "PRELOADING_DISTRIBUTIONS",
+    "LIBRARY_WHEELS",
     "InstalledProvider",
+    "LibraryWheel",
     "Provider",
     "ProviderIndex",
     "installed_libwrap_provider",
+    "installed_provider",
+    "library_wheel",
     "provider_from_wheel",
+    "wheel_manifest",
 ]
 
-# Distributions that load their own libraries when their top-level module is imported, and need an
-# exact pin because their C++ ABI changes with every release.
-PRELOADING_DISTRIBUTIONS = {"torch": "torch"}
-EXACT_PIN = frozenset({"torch"})
 REBUILD = "rebuild the provider with libwrap"
+
+
+@dataclasses.dataclass(frozen=True)
+class LibraryWheel:
+    """Library wheels that other wheels build against, shipped by maintainers who say how consumers load
+    them and pin them: what libwrap repair declares and preloads for them, and check verifies."""
+
+    #: Regular expression on the canonical distribution name; its named groups fill in MODULE.
+    pattern: str
+    #: The package a consumer imports first (``{group}`` from PATTERN); None: no Python code, load by path.
+    module: str | None
+    #: Its function that loads the libraries (``load_library``); None: importing MODULE loads them.
+    loader: str | None
+    #: The range a consumer declares (libwrap.versions.Pin).
+    pin: Pin
+    #: Whose advice the rule is, for messages.
+    advice: str
+
+    def import_package(self, distribution: str) -> str | None:
+        match = re.fullmatch(self.pattern, str(canonicalize_name(distribution)))
+        return None if match is None or self.module is None else self.module.format(**match.groupdict())
+
+
+#: One entry per family, the first that matches wins; anything else gets the ABI rule (>=built,<next major).
+LIBRARY_WHEELS = (
+    LibraryWheel(
+        "torch", "torch", None, "exact",
+        "torch's C++ ABI changes with every release: extension projects pin torch==",
+    ),
+    LibraryWheel(
+        r"scipy-openblas(?P<bits>32|64)", "scipy_openblas{bits}", None, "exact",
+        "its maintainers ask every user but NumPy and SciPy for an exact pin (MacPython/openblas-libs#203); "
+        "importing it loads the library",
+    ),
+    LibraryWheel(
+        r"libucx-cu\d+", "libucx", "load_library", "minor",
+        "RAPIDS' UCX consumers require the release they build against and cap the minor one "
+        "(ucx-py-cu12 0.42: libucx-cu12>=1.15.0,<1.19)",
+    ),
+    LibraryWheel(
+        r"lib(?P<name>rmm|kvikio|cudf|raft|cuvs|cugraph|cuml|ucxx|rapidsmpf)-cu\d+", "lib{name}", "load_library",
+        "series", "RAPIDS pins its C++ libraries to one release series (rmm-cu12 26.10: librmm-cu12==26.10.*)",
+    ),
+    LibraryWheel(
+        "rapids-logger", "rapids_logger", "load_library", "series",
+        "RAPIDS pins it to one release series (librmm-cu12 26.10: rapids-logger==0.3.*)",
+    ),
+    LibraryWheel(
+        r"nvidia-.+", None, None, "major",
+        "NVIDIA's minor version compatibility: built with a 12.x toolkit, it runs with any later 12.x; the "
+        "wheels hold no code, so the files are loaded by path",
+    ),
+)  # fmt: skip
+
+
+def library_wheel(distribution: str) -> LibraryWheel | None:
+    """The LIBRARY_WHEELS entry of DISTRIBUTION, if it has one."""
+    name = str(canonicalize_name(distribution))
+    return next((entry for entry in LIBRARY_WHEELS if re.fullmatch(entry.pattern, name)), None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,16 +110,54 @@ class Provider:
     # module whose import loads the libraries; None: load each file by path (never RTLD_GLOBAL)
     preload: str | None
     origin: str  # where it was found, for messages: "installed NAME", "wheel FILE", "libwrap build"
+    #: the preload module's function that loads the libraries (RAPIDS' load_library); None: the import does
+    loader: str | None = None
+    #: whether REQUIREMENT is the range the provider states itself (a libwrap.json), not one libwrap derives
+    stated: bool = False
+
+    def range_source(self) -> str:
+        """Whose range REQUIREMENT is, for messages."""
+        if self.stated:
+            return f"the range {self.distribution} {self.version} states (its get_requirement())"
+        entry = library_wheel(self.distribution)
+        if entry is not None:
+            return f"the range its maintainers ask for: {entry.advice}"
+        return "libwrap's rule for a library that states no range: this release or newer, below the next major"
 
     @property
     def key(self) -> str:
         return str(canonicalize_name(self.distribution))
 
 
-def _requirement(distribution: str, version: str) -> str:
-    """What a consumer declares for a provider that has no libwrap manifest: the ABI range, or an
-    exact pin for distributions whose ABI changes with every release."""
-    return compatible_requirement(distribution, version, exact=canonicalize_name(distribution) in EXACT_PIN)
+def _foreign(
+    distribution: str, version: str, sonames: frozenset[str], origin: str, read: Callable[[str], str | None]
+) -> Provider:
+    """A provider with no libwrap manifest: its maintainers' load path and range where LIBRARY_WHEELS
+    knows them (and the wheel has that code: READ gives a file of it by path, None if absent), else the
+    ABI range (>=built, below the next major) and its files loaded by path."""
+    entry = library_wheel(distribution)
+    if entry is None:
+        return Provider(distribution, version, sonames, compatible_requirement(distribution, version), None, origin)
+    requirement = pinned_requirement(distribution, version, entry.pin)
+    module = entry.import_package(distribution)
+    init = read(f"{module}/__init__.py") if module else None
+    if module is None or init is None:
+        return Provider(distribution, version, sonames, requirement, None, origin)
+    if entry.loader is not None and not _defines(read, module, init, entry.loader):
+        return Provider(distribution, version, sonames, requirement, None, origin)  # an older release without it
+    return Provider(distribution, version, sonames, requirement, module, origin, entry.loader)
+
+
+def _defines(read: Callable[[str], str | None], module: str, init: str, function: str) -> bool:
+    """Whether the package MODULE (its __init__.py INIT) has FUNCTION: defined there, or imported there
+    from a submodule that defines it (RAPIDS: ``from .load import load_library``)."""
+    if re.search(rf"^def {re.escape(function)}\(|\bimport[^\n]*\b{re.escape(function)}\b", init, re.MULTILINE) is None:
+        return False
+    found = re.search(rf"^from \.(\w+) import[^\n]*\b{re.escape(function)}\b", init, re.MULTILINE)
+    if found is None:
+        return True
+    source = read(f"{module}/{found.group(1)}.py")
+    return source is not None and re.search(rf"^def {re.escape(function)}\(", source, re.MULTILINE) is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,29 +293,50 @@ def _from_manifest(raw: str | bytes, origin: str, found: _Found) -> Provider:
         requirement=str(data["requirement"]),
         preload=str(data.get("preload") or found.package),
         origin=origin,
+        stated=True,
     )
+
+
+def _wheel_manifest_member(wheel: Wheel) -> tuple[str, bytes] | None:
+    for name, data in wheel.members.items():
+        if name.endswith("/libwrap.json") and name.count("/") == 1:
+            return name, data
+    return None
+
+
+def wheel_manifest(wheel: Wheel) -> tuple[str, dict[str, Any]] | None:
+    """The package holding WHEEL's libwrap.json and the manifest, checked as repair checks it (a
+    UsageError naming what it claims wrongly); None when the wheel has none."""
+    member = _wheel_manifest_member(wheel)
+    if member is None:
+        return None
+    package = member[0].split("/")[0]
+    where = _Found(wheel.name, wheel.version, package, f"wheel {wheel.path.name}", REBUILD)
+    return package, _manifest(member[1], where)
 
 
 def provider_from_wheel(path: Path) -> Provider:
     """A provider wheel given by path: its libwrap manifest, else the SONAMEs of its libraries."""
     wheel = read_wheel(path)
-    for name, data in wheel.members.items():
-        if name.endswith("/libwrap.json") and name.count("/") == 1:
-            where = _Found(wheel.name, wheel.version, name.split("/")[0], f"wheel {path.name}", REBUILD)
-            return _from_manifest(data, f"wheel {path.name}", where)
+    member = _wheel_manifest_member(wheel)
+    if member is not None:
+        where = _Found(wheel.name, wheel.version, member[0].split("/")[0], f"wheel {path.name}", REBUILD)
+        return _from_manifest(member[1], f"wheel {path.name}", where)
     # libraries auditwheel grafted into <pkg>.libs/ are the wheel's private copies, not what it provides
     sonames = frozenset(
         info.soname
         for member, info in wheel.elf_files().items()
         if info.soname and not posixpath.dirname(member).endswith(".libs")
     )
-    version = wheel.version
-    dist = wheel.name
     if not sonames:
         msg = f"wheel {path.name} ships no shared library with a SONAME; it cannot provide one"
         raise UsageError(msg)
-    preload = PRELOADING_DISTRIBUTIONS.get(str(canonicalize_name(dist)))
-    return Provider(dist, version, sonames, _requirement(dist, version), preload, f"wheel {path.name}")
+
+    def read(member: str) -> str | None:
+        data = wheel.members.get(member)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    return _foreign(wheel.name, wheel.version, sonames, f"wheel {path.name}", read)
 
 
 class ProviderIndex:
@@ -282,9 +402,17 @@ def _installed_provider(dist: metadata.Distribution, *, only_known_sonames: bool
             sonames.add(info.soname)
     if not sonames:
         return None
-    version = dist.version
-    preload = PRELOADING_DISTRIBUTIONS.get(str(canonicalize_name(name)))
-    return Provider(name, version, frozenset(sonames), _requirement(name, version), preload, f"installed {name}")
+    listed = {str(file) for file in files}
+
+    def read(member: str) -> str | None:
+        if member not in listed:
+            return None
+        try:
+            return Path(str(dist.locate_file(member))).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    return _foreign(name, dist.version, frozenset(sonames), f"installed {name}", read)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -323,6 +451,26 @@ def installed_libwrap_provider(name: str) -> InstalledProvider:
     pkgconfig = tuple(data.get("pkgconfig") or [provider.distribution])
     cmake_package = str(data.get("cmake_package") or provider.distribution)
     return InstalledProvider(provider, path.parent, pkgconfig, cmake_package, tuple(data.get("requires", [])))
+
+
+def installed_provider(name: str) -> Provider:
+    """The provider NAME installed in this Python: a libwrap provider from its libwrap.json, any other
+    library wheel from its libraries (with its maintainers' range, LIBRARY_WHEELS)."""
+    import sys
+
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        msg = (
+            f"the provider {name} is not installed in {sys.executable}; install it, or list it in the project's "
+            "build-system.requires"
+        )
+        raise UsageError(msg) from None
+    found = _installed_provider(dist, only_known_sonames=False)
+    if found is None:
+        msg = f"{dist.metadata['Name']} {dist.version} is installed but ships no shared library with a SONAME; name the provider whose library the extensions link to"
+        raise UsageError(msg)
+    return found
 
 
 def _installed(dist: metadata.Distribution, manifest: metadata.PackagePath) -> _Found:

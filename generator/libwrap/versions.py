@@ -7,19 +7,25 @@ import, and the compatibility of the provider's CMake version file are all deriv
 
 from __future__ import annotations
 
+from typing import Literal
+
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
+    "PINS",
     "Clause",
+    "Pin",
     "abi_upper_bound",
     "admits",
     "clauses",
     "cmake_compatibility",
     "compatible_requirement",
+    "pinned_requirement",
     "release",
     "satisfiable",
+    "within",
 ]
 
 #: One comparison the consumer's preload makes against the installed release, e.g. ("<", (0, 4)).
@@ -58,6 +64,30 @@ def compatible_requirement(distribution: str, version: str, abi_upper: str = "",
     if exact:
         return f"{distribution}=={public}"
     return f"{distribution}>={public},<{abi_upper_bound(version, abi_upper)}"
+
+
+#: How a library wheel's maintainers ask consumers to pin it (libwrap.providers.LIBRARY_WHEELS): exact
+#: (==built), series (==X.Y.*, the same release series), minor (>=built,<X.Y+1: no older than built,
+#: no newer minor than tested), major (>=built,<X+1: newer minors keep the ABI).
+Pin = Literal["exact", "series", "minor", "major"]
+PINS: tuple[Pin, ...] = ("exact", "series", "minor", "major")
+
+
+def pinned_requirement(distribution: str, version: str, pin: Pin) -> str:
+    """DISTRIBUTION built against VERSION, pinned by the rule PIN (see Pin); just the name when VERSION is
+    not a PEP 440 version."""
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        return distribution
+    major, minor = _major_minor(version)
+    if pin == "exact":
+        return f"{distribution}=={parsed.public}"
+    if pin == "series":
+        return f"{distribution}=={major}.{minor}.*"
+    if pin == "minor":
+        return f"{distribution}>={parsed.public},<{major}.{minor + 1}"
+    return f"{distribution}>={parsed.public},<{major + 1}"
 
 
 def cmake_compatibility(version: str, abi_upper: str = "") -> str:
@@ -139,16 +169,12 @@ def _between(low: Version, high: Version) -> Version | None:
     return candidate if low < candidate < high else None
 
 
-def satisfiable(specifiers: str) -> bool:
-    """Whether any version meets SPECIFIERS (``>=3,<2`` and ``==1.0,!=1.0`` meet none).
-
-    Each specifier changes its answer only at its own version (and at a wildcard's or ``~=``'s end),
-    so testing those points, their dev/pre/post neighbours and one release inside every gap between
-    them (and below and above all) decides it, with packaging's own comparison rules."""
-    spec_set = SpecifierSet(specifiers)
-    points = sorted(_points(spec_set))
+def _candidates(spec_sets: list[SpecifierSet]) -> set[Version]:
+    """Versions that stand for every answer SPEC_SETS can give: their change points, those points'
+    dev/pre/post neighbours, one release inside every gap between them, and one below and above all."""
+    points = sorted(set().union(*(_points(s) for s in spec_sets)))
     if not points:
-        return True
+        return {Version("0")}
     candidates = {Version("0"), Version(f"{points[-1].epoch}!{points[-1].release[0] + 1}")}
     for point in points:
         candidates |= {point, *_variants(point)}
@@ -156,4 +182,29 @@ def satisfiable(specifiers: str) -> bool:
         inside = _between(low, high)
         if inside is not None:
             candidates.add(inside)
-    return any(spec_set.contains(candidate, prereleases=True) for candidate in candidates)
+    return candidates
+
+
+def within(narrow: str, wide: str) -> bool:
+    """Whether every release NARROW's specifiers admit, WIDE's admit too: a requirement declared as
+    NARROW lets an installer choose nothing outside WIDE. ``openblas`` and ``openblas>=0.3`` are not within
+    ``openblas>=0.3.31,<0.4``; ``openblas>=0.3.31,<0.3.40`` is, and ``==1.22.*`` is within
+    ``>=1.22.0,<1.23``. Pre-releases are left out, as installers leave them out unless asked: only
+    ``1.22.0.dev0`` tells those last two apart."""
+    inner, outer = SpecifierSet(narrow), SpecifierSet(wide)
+    return not any(
+        inner.contains(v, prereleases=False) and not outer.contains(v, prereleases=False)
+        for v in _candidates([inner, outer])
+    )
+
+
+def satisfiable(specifiers: str) -> bool:
+    """Whether any version meets SPECIFIERS (``>=3,<2`` and ``==1.0,!=1.0`` meet none).
+
+    Each specifier changes its answer only at its own version (and at a wildcard's or ``~=``'s end),
+    so testing those points, their dev/pre/post neighbours and one release inside every gap between
+    them (and below and above all) decides it, with packaging's own comparison rules."""
+    spec_set = SpecifierSet(specifiers)
+    if not _points(spec_set):
+        return True
+    return any(spec_set.contains(candidate, prereleases=True) for candidate in _candidates([spec_set]))

@@ -164,11 +164,39 @@ class Wheel:
             found[name] = info
         return found
 
+    @property
+    def metadata_version(self) -> Version | None:
+        """METADATA's Metadata-Version; None when it has none, or one that does not parse."""
+        try:
+            return Version(str(self._headers()["Metadata-Version"] or "").strip())
+        except InvalidVersion:
+            return None
+
+    @property
+    def generator(self) -> str:
+        """What built the wheel, from the WHEEL file: "scikit-build-core 1.1.2", "meson", "setuptools (80.9.0)"."""
+        wheel = email.parser.Parser().parsestr(self.members[f"{self.dist_info}/WHEEL"].decode("utf-8"))
+        return str(wheel["Generator"] or "").strip()
+
+    def add_header(self, name: str, value: str) -> None:
+        """Append the header NAME: VALUE to METADATA (before the body, with the other headers)."""
+        head, sep, body = self.metadata.partition("\n\n")
+        text = f"{head.rstrip(chr(10))}\n{name}: {value}\n" + (f"\n{body}" if sep else "")
+        self.members[f"{self.dist_info}/METADATA"] = text.encode()
+
     def add_requirement(self, requirement: str) -> None:
         """Append a Requires-Dist header to METADATA (before the body, with the other headers)."""
-        head, sep, body = self.metadata.partition("\n\n")
-        text = f"{head.rstrip(chr(10))}\nRequires-Dist: {requirement}\n" + (f"\n{body}" if sep else "")
-        self.members[f"{self.dist_info}/METADATA"] = text.encode()
+        self.add_header("Requires-Dist", requirement)
+
+    def mark_dynamic(self, field: str) -> bool:
+        """Add ``Dynamic: FIELD`` to METADATA unless it has it, when its Metadata-Version (2.2 and later)
+        knows the field; whether METADATA says so now."""
+        version = self.metadata_version
+        if version is None or version < Version("2.2"):
+            return False
+        if field.lower() not in {str(v).strip().lower() for v in self._headers().get_all("Dynamic") or []}:
+            self.add_header("Dynamic", field)
+        return True
 
 
 def read_wheel(path: Path) -> Wheel:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ..helpers import FIXTURES, install_target, pip_wheel, python_ok, wheel_names
+from ..helpers import FIXTURES, check_as_provider, install_target, pip_wheel, python_ok, wheel_names
 
 pytestmark = pytest.mark.slow
 
@@ -22,6 +22,7 @@ def test_a_project_generated_by_libwrap_0_2_builds_and_loads(tmp_path: Path) -> 
     # what 0.2 projects ship: their own __init__.py reads libwrap.json and imports _preload
     assert {"wrapdemo/libwrap.json", "wrapdemo/_preload.py", "wrapdemo/lib/libwrapdemo.so.1"} <= names
     assert "wrapdemo/_libwrap.py" not in names
+    check_as_provider(wheel)  # what a 0.2 project builds passes every rule of a provider wheel
     site = install_target(wheel, tmp_path / "site")
     consumer = tmp_path / "consumer"
     consumer.mkdir()

@@ -26,6 +26,7 @@ from ..helpers import (
     Provider,
     assert_hygienic,
     auditwheel,
+    check_as_provider,
     failing_wheel_build,
     generate_and_build,
     install_target,
@@ -148,6 +149,7 @@ def check_provider_wheel(
         assert f"[pkg_config]\n{name} = {name}.lib.pkgconfig" in entry_points
         assert "[cmake.root]" in entry_points
         assert "[cmake.prefix]" in entry_points
+    check_as_provider(wheel)
 
 
 def check_repair_and_abi3(wheel: Path, out: Path) -> Path:

@@ -20,7 +20,7 @@ import struct
 import sys
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 __all__ = ["record", "tiny_elf", "wheel_bytes"]
@@ -41,6 +41,7 @@ _DT = {
     "SONAME": 14,
     "RPATH": 15,
     "RUNPATH": 29,
+    "FILTER": 0x7FFFFFFF,
 }
 
 
@@ -51,14 +52,15 @@ def tiny_elf(
     runpath: str | None = None,
     rpath: str | None = None,
     init: str = "",
+    filters: tuple[str, ...] = (),
 ) -> bytes:
-    """A minimal x86-64 ELF shared object: a dynamic section with DT_NEEDED, DT_SONAME, DT_RUNPATH or
-    DT_RPATH as given, and (INIT) an exported function PyInit_<INIT> that makes it an extension module
-    to auditwheel. Section and program headers are complete enough for pyelftools and auditwheel; it is
-    never loaded."""
+    """A minimal x86-64 ELF shared object: a dynamic section with DT_NEEDED, DT_SONAME, DT_RUNPATH,
+    DT_RPATH or DT_FILTER as given, and (INIT) an exported function PyInit_<INIT> that makes it an
+    extension module to auditwheel. Section and program headers are complete enough for pyelftools and
+    auditwheel; it is never loaded."""
     strings = b"\0"
     offsets: dict[str, int] = {}
-    for text in [*needed, soname, runpath or "", rpath or "", f"PyInit_{init}" if init else ""]:
+    for text in [*needed, soname, runpath or "", rpath or "", f"PyInit_{init}" if init else "", *filters]:
         if text and text not in offsets:
             offsets[text] = len(strings)
             strings += text.encode() + b"\0"
@@ -76,6 +78,7 @@ def tiny_elf(
     tags += [("SONAME", offsets[soname])] if soname else []
     tags += [("RUNPATH", offsets[runpath])] if runpath is not None else []
     tags += [("RPATH", offsets[rpath])] if rpath is not None else []
+    tags += [("FILTER", offsets[name]) for name in filters]
     tags += [("STRTAB", dynstr_off), ("STRSZ", len(strings)), ("SYMTAB", dynsym_off), ("SYMENT", 24), ("NULL", 0)]
     dynamic = b"".join(struct.pack("<qQ", _DT[tag], value) for tag, value in tags)
     shstrtab = b"\0.text\0.dynstr\0.dynsym\0.dynamic\0.shstrtab\0"
@@ -213,6 +216,65 @@ def provider(manifest: bytes | None = None, lib: bytes | None = None) -> dict[st
     if manifest is not None:
         files["manifest/libwrap.json"] = manifest
     return files
+
+
+#: A libwrap provider that passes every check of a provider wheel: what a libwrap build ships, in small.
+PC = b"""prefix=${pcfiledir}/../..
+libdir=${prefix}/lib
+includedir=${prefix}/include
+
+Name: manifest
+Description: libmanifest.so.1
+Version: 1.0
+Libs: -L${libdir} -lmanifest
+Cflags: -I${includedir}
+"""
+CMAKE_CONFIG = b"""get_filename_component(PACKAGE_PREFIX_DIR "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
+add_library(manifest::manifest SHARED IMPORTED)
+set_target_properties(manifest::manifest PROPERTIES IMPORTED_LOCATION "${PACKAGE_PREFIX_DIR}/lib/libmanifest.so.1")
+"""
+COMPLETE = {
+    **MANIFEST,
+    "library": PROVIDES,
+    "versioned_symbols": False,
+    "link_name": "manifest",
+    "dependencies": [],
+    "upstream_soname": PROVIDES,
+    "system_filter": "",
+}
+LICENSED = b"Metadata-Version: 2.4\nName: manifest\nVersion: 1.0\nLicense-File: LICENSE\n"
+
+
+def complete_provider(
+    changes: Mapping[str, object] | None = None, files: Mapping[str, bytes | None] | None = None
+) -> dict[str, bytes]:
+    """The members of the provider that passes every check, with libwrap.json's CHANGES (... removes a
+    key) and FILES replaced, added or (None) removed; its METADATA is LICENSED."""
+    data = dict(COMPLETE)
+    for key, value in (changes or {}).items():
+        if value is ...:
+            data.pop(key)
+        else:
+            data[key] = value
+    members: dict[str, bytes | None] = {
+        "manifest/__init__.py": b"",
+        "manifest/_init.abi3.so": tiny_elf(needed=(PROVIDES, "libc.so.6"), runpath="$ORIGIN/lib", init="_init"),
+        "manifest/include/manifest.h": b'#define MANIFEST_CONFIG "/etc/manifest.conf"  /* a system path: fine */\n',
+        f"manifest/lib/{PROVIDES}": tiny_elf(soname=PROVIDES, needed=("libc.so.6",)),
+        "manifest/lib/libmanifest.a": f"INPUT({PROVIDES})\n".encode(),
+        "manifest/lib/pkgconfig/manifest.pc": PC,
+        "manifest/lib/cmake/manifest/manifestConfig.cmake": CMAKE_CONFIG,
+        "manifest/libwrap.json": json.dumps(data, indent=2).encode(),
+        "manifest-1.0.dist-info/licenses/LICENSE": b"Permission is granted.\n",
+    }
+    members.update(files or {})
+    return {k: v for k, v in members.items() if v is not None}
+
+
+def complete_wheel(
+    case: str, members: dict[str, bytes], metadata: bytes = LICENSED, **kwargs: object
+) -> tuple[str, bytes]:
+    return provider_wheel(case, members, metadata=metadata, **kwargs)
 
 
 def manifest(**changes: object) -> bytes:
@@ -469,7 +531,91 @@ def corpus() -> dict[str, bytes]:
 
     # providers: manifests that lie, or do not parse
     add(provider_wheel("good", provider(manifest())))
-    add(provider_wheel("runpath_absolute", provider(manifest(), tiny_elf(soname=PROVIDES, runpath="/usr/local/lib"))))
+    lib = f"manifest/lib/{PROVIDES}"
+    add(
+        complete_wheel(
+            "runpath_absolute", complete_provider(files={lib: tiny_elf(soname=PROVIDES, runpath="/usr/local/lib")})
+        )
+    )
+    # provider wheels whose files fail the builds and loaders of those that link to them: one flaw each
+    pc = "manifest/lib/pkgconfig/manifest.pc"
+    for case, files in (
+        ("pc_build_prefix", {pc: PC.replace(b"${pcfiledir}/../..", b"/__w/manifest-wheels/build/manifest")}),
+        (
+            "pc_absolute_includedir",
+            {pc: PC.replace(b"includedir=${prefix}/include", b"includedir=/usr/include/manifest")},
+        ),
+        (
+            "cmake_absolute",
+            {
+                "manifest/lib/cmake/manifest/manifestConfig.cmake": CMAKE_CONFIG.replace(
+                    b"${PACKAGE_PREFIX_DIR}/lib", b"/tmp/build/manifest/lib"
+                )
+            },
+        ),
+        (
+            "la_file",
+            {
+                "manifest/lib/libmanifest.la": b"# libmanifest.la - a libtool library file\ndlname='libmanifest.so.1'\nlibdir='/usr/local/lib'\n"
+            },
+        ),
+        (
+            "header_build_path",
+            {"manifest/include/manifest_paths.h": b'#define MANIFEST_DATADIR "/home/runner/work/manifest/share"\n'},
+        ),
+        (
+            "config_script",
+            {"manifest/bin/manifest-config": b"#!/bin/sh\nprefix=/opt/manifest\necho -I$prefix/include\n"},
+        ),
+        ("two_copies", {"manifest/lib/libmanifest.so": tiny_elf(soname=PROVIDES, needed=("libc.so.6",))}),
+        ("license_unnamed", {"manifest-1.0.dist-info/licenses/NOTICE": b"Notice.\n"}),
+        ("library_unlisted", {"manifest/lib/libextra.so.3": tiny_elf(soname="libextra.so.3", needed=("libc.so.6",))}),
+        ("init_missing", {"manifest/_init.abi3.so": None}),
+        (
+            "init_misses_library",
+            {"manifest/_init.abi3.so": tiny_elf(needed=("libc.so.6",), runpath="$ORIGIN/lib", init="_init")},
+        ),
+    ):
+        add(complete_wheel(f"provider_{case}", complete_provider(files=files)))
+    unlicensed = complete_provider(files={"manifest-1.0.dist-info/licenses/LICENSE": None})
+    add(complete_wheel("provider_no_license", unlicensed, metadata=LICENSED.replace(b"License-File: LICENSE\n", b"")))
+    add(complete_wheel("provider_license_missing", complete_provider(), metadata=LICENSED + b"License-File: COPYING\n"))
+    for case, changes in (
+        ("soname_not_shipped", {"sonames": [PROVIDES, "libother.so.2"]}),
+        ("versioned_symbols_wrong", {"versioned_symbols": True}),
+        ("library_not_listed", {"library": "libother.so.2"}),
+        ("filter_missing", {"upstream_soname": "libupstream.so.1", "system_filter": f"lib/system/{PROVIDES}"}),
+        ("pkgconfig_missing", {"pkgconfig": ["manifest", "manifest-extra"]}),
+        ("requires_undeclared", {"requires": ["libzlib"], "dependencies": ["libzlib>=1.3.1,<2"]}),
+        ("manifest_marker", {"requirement": "manifest>=1.0,<2; python_version < '3'"}),
+    ):
+        add(complete_wheel(f"provider_{case}", complete_provider(changes)))
+    wrong_filter = tiny_elf(soname=PROVIDES, needed=("libc.so.6",), filters=("libwrong.so.1",))
+    add(
+        complete_wheel(
+            "provider_filter_wrong",
+            complete_provider(
+                {"upstream_soname": "libupstream.so.1", "system_filter": f"lib/system/{PROVIDES}"},
+                {f"manifest/lib/system/{PROVIDES}": wrong_filter},
+            ),
+        )
+    )
+    # a library wheel libwrap did not build: RAPIDS' libucx ships each library three times, and a .pc
+    # with its CI prefix
+    foreign = {
+        f"manifest/lib/{name}": tiny_elf(soname=PROVIDES, needed=("libc.so.6",))
+        for name in ("libmanifest.so", PROVIDES, "libmanifest.so.1.0.0")
+    }
+    add(complete_wheel("foreign_three_copies", {**foreign, "manifest-1.0.dist-info/licenses/LICENSE": b"x\n"}))
+    add(
+        complete_wheel(
+            "foreign_misnamed",
+            {
+                "manifest/lib/libmanifest.so.1.0.0": tiny_elf(soname=PROVIDES),
+                "manifest-1.0.dist-info/licenses/LICENSE": b"x\n",
+            },
+        )
+    )
     for case, text in (
         ("marker", manifest(requirement="manifest>=1.0,<2; python_version < '3'")),
         ("other_distribution", manifest(requirement="numpy>=1.0")),

@@ -23,6 +23,7 @@ from ..helpers import (
     ROOT,
     assert_hygienic,
     auditwheel,
+    check_as_provider,
     pyenv_pythons,
     python_ok,
     python_with,
@@ -64,6 +65,8 @@ def test_provider_wheel_contents(openblas_wheel: Path) -> None:
         "openblas/_preload.py",
         "openblas/_libwrap.py",
         f"openblas/lib/{SONAME}",
+        # the ELF filter that OPENBLAS_PREFER_SYSTEM_LIBRARY=1 loads: forwards to the system's copy
+        f"openblas/lib/system/{SONAME}",
         *(f"openblas/lib/{name}" for name in FORTRAN_RUNTIME),
         "openblas/lib/libopenblas.a",
         "openblas/lib/pkgconfig/openblas.pc",
@@ -79,6 +82,7 @@ def test_provider_wheel_contents(openblas_wheel: Path) -> None:
         "openblas-0.3.31.dist-info/entry_points.txt",
     }
     assert_hygienic(openblas_wheel)
+    check_as_provider(openblas_wheel)  # the Fortran runtime beside the library counts as its own SONAMEs
     with zipfile.ZipFile(openblas_wheel) as zf:
         assert zf.read("openblas/lib/libopenblas.a") == f"INPUT({SONAME})\n".encode()
         runtime = zf.read("openblas-0.3.31.dist-info/licenses/libgfortran.so.5/copyright").decode()

@@ -13,7 +13,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from ..helpers import assert_hygienic, install_target, python_ok, wheel_names
+from ..helpers import assert_hygienic, check_as_provider, install_target, python_ok, wheel_names
 
 pytestmark = [pytest.mark.slow, pytest.mark.openblas]
 
@@ -53,6 +53,7 @@ def test_ilp64_wheel_contents(openblas64_wheel: Path) -> None:
     assert re.search(r"^Libs: .*-lopenblas64_$", pc, re.MULTILINE), pc
     assert "cblas_dgemm64_" in cblas  # headers name the suffixed symbols consumers link to
     assert_hygienic(openblas64_wheel)
+    check_as_provider(openblas64_wheel)
 
 
 def test_ilp64_exports_only_suffixed_symbols(openblas64_site: Path) -> None:
@@ -101,6 +102,7 @@ def test_debian_blas_only_repack_still_makes_a_provider(openblas_repack_wheel: P
     names = wheel_names(openblas_repack_wheel)
     assert f"openblas/lib/{SONAME}" in names
     assert not [n for n in names if "gfortran" in n or "quadmath" in n]
+    check_as_provider(openblas_repack_wheel)
     site = install_target(openblas_repack_wheel, tmp_path / "site")
     code = (
         "import ctypes, openblas\n"

@@ -155,6 +155,62 @@ def build_env(factory: pytest.TempPathFactory, key: str) -> BuildEnv:
     return BuildEnv(shared_build(factory, key, build))
 
 
+def libyaml_wheel(factory: pytest.TempPathFactory) -> Path:
+    """libyaml 0.2.5, Debian's git snapshot (only configure.ac): autoreconf runs first."""
+    return provider_wheel(factory, "libyaml", LIBYAML)
+
+
+#: pixman 0.44's Meson build with its tests and demos (GTK) off, as Debian's own build has them.
+PIXMAN_ARGS = (
+    "--build", "meson", "--init-symbol", "pixman_version", "--init-returns", "int",
+    "--init-result-name", "version_int", "--license", "MIT",
+    "--build-arg=-Dtests=disabled", "--build-arg=-Ddemos=disabled",
+    "--build-arg=-Dgtk=disabled", "--build-arg=-Dlibpng=disabled",
+)  # fmt: skip
+
+
+def pixman_wheel(factory: pytest.TempPathFactory) -> Path:
+    return provider_wheel(factory, "pixman", PIXMAN, *PIXMAN_ARGS)
+
+
+LIBJPEG_ARGS = ("--link-name", "jpeg", "--build-arg=-DWITH_SIMD=OFF", "--build-arg=-DENABLE_STATIC=OFF")
+
+
+def libjpeg_wheel(factory: pytest.TempPathFactory) -> Path:
+    return provider_wheel(factory, "libjpeg", LIBJPEG, *LIBJPEG_ARGS)
+
+
+FREETYPE_ARGS = (
+    "--license", "FTL OR GPL-2.0-or-later",
+    "--pkgconfig-name", "freetype2", "--cmake-package", "Freetype", "--include-subdir", "freetype2",
+    "--build-arg=-DFT_DISABLE_ZLIB=TRUE", "--build-arg=-DFT_DISABLE_BZIP2=TRUE", "--build-arg=-DFT_DISABLE_PNG=TRUE",
+    "--build-arg=-DFT_DISABLE_HARFBUZZ=TRUE", "--build-arg=-DFT_DISABLE_BROTLI=TRUE",
+)  # fmt: skip
+
+
+def freetype_wheel(factory: pytest.TempPathFactory) -> Path:
+    """FreeType 2.12.1, whose freetype2.pc numbers itself by libtool (24.3.18), declared as such."""
+    return provider_wheel(factory, "freetype", FREETYPE, *FREETYPE_ARGS, "--pkgconfig-version", "24.3.18")
+
+
+#: RAPIDS' UCX wheel, a library wheel on PyPI that libwrap did not build: its own loader
+#: (libucx.load_library(), RAPIDS_LIBUCX_PREFER_SYSTEM_LIBRARY), 43 MB.
+LIBUCX = "libucx-cu12==1.22.0"
+
+
+def libucx_wheel(factory: pytest.TempPathFactory) -> Path:
+    """libucx-cu12 1.22.0 from the registry, downloaded once per run (LIBWRAP_LIBUCX_WHEEL: one you have)."""
+    if os.environ.get("LIBWRAP_LIBUCX_WHEEL"):
+        return Path(os.environ["LIBWRAP_LIBUCX_WHEEL"])
+
+    def download(directory: Path) -> Path:
+        run(sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+            "-d", directory, LIBUCX)  # fmt: skip
+        return next(directory.glob("libucx_cu12-*.whl"))
+
+    return shared_build(factory, "libucx-cu12", download)
+
+
 def libzlib_wheel(factory: pytest.TempPathFactory) -> Path:
     """zlib 1.3.1 through its own, hand-written configure script."""
     return provider_wheel(factory, "libzlib", ZLIB)

@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 from ..helpers import FIXTURES, failing_wheel_build, install_target, python_ok, run, wheel_names
-from .builds import FREETYPE, LIBJPEG, LIBYAML, PIXMAN, libzlib_wheel, provider_wheel, render, xml_env
+from .builds import (
+    FREETYPE,
+    FREETYPE_ARGS,
+    freetype_wheel,
+    libjpeg_wheel,
+    libyaml_wheel,
+    libzlib_wheel,
+    pixman_wheel,
+    render,
+    xml_env,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.realworld]
 
@@ -56,7 +66,7 @@ def test_a_consumer_finds_zlib_through_cmakes_own_find_module(
 
 def test_libyaml_git_snapshot_runs_autoreconf(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Debian's libyaml 0.2.5 is a git snapshot: configure.ac, no configure. libwrap runs autoreconf -fi."""
-    wheel = provider_wheel(tmp_path_factory, "libyaml", LIBYAML)
+    wheel = libyaml_wheel(tmp_path_factory)
     names = wheel_names(wheel)
     assert {"libyaml/lib/libyaml-0.so.2", "libyaml/lib/libyaml.a", "libyaml/lib/pkgconfig/yaml-0.1.pc"} <= names
     assert "libyaml-0.2.5.dist-info/licenses/License" in names
@@ -67,13 +77,7 @@ def test_libyaml_git_snapshot_runs_autoreconf(tmp_path_factory: pytest.TempPathF
 def test_pixman_builds_with_meson(tmp_path_factory: pytest.TempPathFactory) -> None:
     """pixman 0.44 has only a Meson build; meson and ninja come from PyPI. Its tests and demos (GTK)
     are switched off as Debian's own build does; pixman_version() is a function without arguments."""
-    args = (
-        "--build", "meson", "--init-symbol", "pixman_version", "--init-returns", "int",
-        "--init-result-name", "version_int", "--license", "MIT",
-        "--build-arg=-Dtests=disabled", "--build-arg=-Ddemos=disabled",
-        "--build-arg=-Dgtk=disabled", "--build-arg=-Dlibpng=disabled",
-    )  # fmt: skip
-    wheel = provider_wheel(tmp_path_factory, "pixman", PIXMAN, *args)
+    wheel = pixman_wheel(tmp_path_factory)
     names = wheel_names(wheel)
     # the .pc keeps its upstream name beside the provider's
     assert {
@@ -92,21 +96,12 @@ def test_a_project_with_its_own_gnuinstalldirs_installs_into_the_prefix(
     """libjpeg-turbo 2.1.5 declares CMAKE_INSTALL_LIBDIR itself (CACHE PATH): an untyped
     -DCMAKE_INSTALL_LIBDIR=lib became <build dir>/lib, the libraries landed outside the prefix and
     staging stopped with "has no lib/ directory" (regression, issue 19). Typed, it stays lib."""
-    args = ("--link-name", "jpeg", "--build-arg=-DWITH_SIMD=OFF", "--build-arg=-DENABLE_STATIC=OFF")
-    wheel = provider_wheel(tmp_path_factory, "libjpeg", LIBJPEG, *args)
+    wheel = libjpeg_wheel(tmp_path_factory)
     names = wheel_names(wheel)
     assert {"libjpeg/lib/libjpeg.so.62", "libjpeg/lib/libturbojpeg.so.0", "libjpeg/include/jpeglib.h"} <= names
     site = install_target(wheel, tmp_path_factory.mktemp("libjpeg-site"))
     code = "import libjpeg; print(sorted(libjpeg.get_sonames()), libjpeg._init.library_path)"
     assert python_ok([site], code).split()[-1] == str(site / "libjpeg" / "lib" / "libjpeg.so.62")
-
-
-FREETYPE_ARGS = (
-    "--license", "FTL OR GPL-2.0-or-later",
-    "--pkgconfig-name", "freetype2", "--cmake-package", "Freetype", "--include-subdir", "freetype2",
-    "--build-arg=-DFT_DISABLE_ZLIB=TRUE", "--build-arg=-DFT_DISABLE_BZIP2=TRUE", "--build-arg=-DFT_DISABLE_PNG=TRUE",
-    "--build-arg=-DFT_DISABLE_HARFBUZZ=TRUE", "--build-arg=-DFT_DISABLE_BROTLI=TRUE",
-)  # fmt: skip
 
 
 def test_a_pc_that_numbers_itself_otherwise_is_declared(
@@ -123,7 +118,7 @@ def test_a_pc_that_numbers_itself_otherwise_is_declared(
         'pkgconfig-version = "24.3.18" in [tool.libwrap]'
     ) in output
     assert "libwrap new --version 24.3.18" not in output
-    wheel = provider_wheel(tmp_path_factory, "freetype", FREETYPE, *FREETYPE_ARGS, "--pkgconfig-version", "24.3.18")
+    wheel = freetype_wheel(tmp_path_factory)
     names = wheel_names(wheel)
     assert {"freetype/lib/libfreetype.so.6", "freetype/lib/pkgconfig/freetype2.pc"} <= names
     assert "freetype/include/ft2build.h" in names

@@ -201,7 +201,7 @@ def test_provider_loaded_by_path(tmp_path: Path) -> None:
     assert call_lines(vendorlib)[0] in loader.splitlines()
     good = consumer(tmp_path, GOOD_INIT, loader, requires="vendorlib>=1.2.3,<2")
     assert found(good, provider) == []
-    commented = consumer(tmp_path, GOOD_INIT, "# " + loader.replace("\n", "\n# "), requires="vendorlib")
+    commented = consumer(tmp_path, GOOD_INIT, "# " + loader.replace("\n", "\n# "), requires="vendorlib>=1.2.3,<2")
     assert found(commented, provider) == [
         (
             f"{EXTENSION} needs {NEEDED} from vendorlib, but demo/_distributor_init.py does not load it first: "
@@ -289,15 +289,17 @@ def test_search_paths_outside_the_wheel_fail(tmp_path: Path, entry: str, why: st
 
 
 def test_a_provider_wheel_is_held_to_the_same_rule(tmp_path: Path) -> None:
+    """...and told to fix its build: repair is for consumers."""
     provider = make_wheel(
         tmp_path / "xprov-0.3.28-py3-none-linux_x86_64.whl",
         {"xprov/__init__.py": "", "xprov/_init.abi3.so": tiny_elf(needed=(NEEDED,), runpath="$ORIGIN/lib:/usr/local/lib"),
-         f"xprov/lib/{NEEDED}": tiny_elf(soname=NEEDED)},
+         f"xprov/lib/{NEEDED}": tiny_elf(soname=NEEDED), "xprov-0.3.28.dist-info/licenses/LICENSE": "MIT\n"},
+        metadata=b"Metadata-Version: 2.4\nName: xprov\nVersion: 0.3.28\nLicense-File: LICENSE\n",
     )  # fmt: skip
     assert problems(read_wheel(provider), ProviderIndex()) == [
         (
             "xprov/_init.abi3.so has the RUNPATH entry '/usr/local/lib', which is an absolute path, the build machine's, "
-            "not where the wheel is installed; libwrap repair drops it"
+            "not where the wheel is installed; build the library without it (libwrap's staging removes them)"
         )
     ]
 
@@ -387,3 +389,64 @@ def test_the_shim_imports_as_the_extension_itself(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [str(tmp_path / moved), "True", "True", '"\\u00e9"']
+
+
+DECLARED = [
+    ("xprov~=0.3.28", None),
+    ("xprov>=0.3.28,<0.3.30", None),
+    ("xprov==0.3.28; sys_platform == 'linux'", None),
+    ("xprov", "which sets no bound, where xprov~=0.3.28 is the range xprov 0.3.28 states (its get_requirement())"),
+    ("xprov>=0.3", "which admits releases outside xprov~=0.3.28, the range xprov 0.3.28 states (its get_requirement())"),
+    ("xprov>=0.3.28,<0.5", "which admits releases outside xprov~=0.3.28, the range xprov 0.3.28 states (its get_requirement())"),
+    ("xprov>=0.3.29,<0.4", "which xprov 0.3.28, the provider it was built against, does not satisfy"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("declared", "why"), DECLARED)
+def test_a_declared_requirement_must_lie_within_the_providers_range(
+    tmp_path: Path, declared: str, why: str | None
+) -> None:
+    """Regression: check counted any Requires-Dist naming the provider, unbounded or across its ABI break
+    (what a hand-written static dependency often is), as declaring it."""
+    wheel = consumer(tmp_path, GOOD_INIT, xprov_loader(tmp_path), requires=declared)
+    expected = [] if why is None else [
+        (f"{EXTENSION} needs {NEEDED} from xprov, but the wheel declares Requires-Dist: {declared}, {why}; declare "
+        "xprov~=0.3.28 where the project lists its dependencies ([project] dependencies, and the same range in "
+        "build-system.requires), then build it again")
+    ]  # fmt: skip
+    assert found(wheel, libwrap_provider(tmp_path)) == expected
+
+
+def loader_provider(tmp_path: Path) -> Path:
+    """fakeucx-cu12 1.22.0, shaped like RAPIDS' libucx-cu12: its package loads nothing when imported;
+    fakeucx.load_library() does."""
+    return make_wheel(
+        tmp_path / "libucx_cu12-1.22.0-py3-none-manylinux_2_28_x86_64.whl",
+        {
+            "libucx/__init__.py": "from .load import load_library\n",
+            "libucx/load.py": "def load_library():\n    return []\n",
+            f"libucx/lib/{NEEDED}": elf(soname=NEEDED),
+        },
+        metadata=b"Metadata-Version: 2.4\nName: libucx-cu12\nVersion: 1.22.0\nLicense-File: LICENSE\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("loader", "passes"),
+    [
+        ('_call("libucx", "load_library", "libucx-cu12", "libucx-cu12>=1.22.0,<1.23", ())\n', True),
+        ("import libucx\nlibucx.load_library()\n", True),  # what RAPIDS' own rmm writes
+        ("import libucx\n", False),
+        ('_import("libucx", "libucx-cu12", "libucx-cu12>=1.22.0,<1.23", ())\n', False),
+        ("import libucx as u\nlibucx.load_library()\n", False),
+    ],
+)
+def test_a_provider_with_its_own_loader_must_be_called(tmp_path: Path, loader: str, passes: bool) -> None:
+    """Regression: importing libucx was taken for loading it; its libraries load only in load_library()."""
+    provider = loader_provider(tmp_path)
+    wheel = consumer(tmp_path, GOOD_INIT, loader, requires="libucx-cu12>=1.22.0,<1.23")
+    expected = [] if passes else [
+        (f"{EXTENSION} needs {NEEDED} from libucx-cu12, but demo/_distributor_init.py does not load it first: it does "
+        "not call libucx.load_library(), which loads libucx-cu12's libraries; add the preload (libwrap repair writes it)")
+    ]  # fmt: skip
+    assert found(wheel, provider) == expected

@@ -56,3 +56,27 @@ def test_bad_settings_say_what_to_write(site: Path, settings: dict[str, object],
     with pytest.raises(UsageError, match=re.escape(words)):
         Provider.dynamic_metadata(settings, {})
     assert site.is_dir()
+
+
+def test_a_library_wheel_libwrap_did_not_build_gets_its_maintainers_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RAPIDS' libucx-cu12 has no libwrap.json: the range is RAPIDS' rule for it, what repair verifies."""
+    from .synthetic import tiny_elf
+
+    files = {
+        "libucx/__init__.py": b"from .load import load_library\n",
+        "libucx/load.py": b"def load_library():\n    return []\n",
+        "libucx/lib/libucp.so.0": tiny_elf(soname="libucp.so.0"),
+    }
+    info = tmp_path / "libucx_cu12-1.22.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.4\nName: libucx-cu12\nVersion: 1.22.0\n", encoding="utf-8")
+    for name, data in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    (info / "RECORD").write_text("".join(f"{name},,\n" for name in [*files, f"{info.name}/METADATA"]), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert Provider.dynamic_metadata({"provider": "libwrap", "providers": ["libucx-cu12"]}, {}) == {
+        "dependencies": ["libucx-cu12>=1.22.0,<1.23"]
+    }

@@ -35,7 +35,7 @@ def test_manifest_wins_over_the_libraries(tmp_path: Path) -> None:
         {"xprov/libwrap.json": json.dumps(manifest), "xprov/lib/libx.so.6": elf(soname="libx.so.6")},
     )
     assert provider_from_wheel(wheel) == Provider(
-        "xprov", "0.3.28", frozenset({"libx.so.6"}), "xprov~=0.3.28", "xprov", f"wheel {wheel.name}"
+        "xprov", "0.3.28", frozenset({"libx.so.6"}), "xprov~=0.3.28", "xprov", f"wheel {wheel.name}", stated=True
     )
 
 
@@ -81,10 +81,48 @@ def test_version_zero_stays_below_0_1(tmp_path: Path) -> None:
 def test_torch_is_pinned_exactly_and_preloaded(tmp_path: Path) -> None:
     wheel = make_wheel(
         tmp_path / "torch-2.13.0-cp311-cp311-manylinux_2_28_x86_64.whl",
-        {"torch/lib/libq.so.1": elf(soname="libq.so.1")},
+        {"torch/__init__.py": "", "torch/lib/libq.so.1": elf(soname="libq.so.1")},
     )
     provider = provider_from_wheel(wheel)
-    assert (provider.requirement, provider.preload) == ("torch==2.13.0", "torch")
+    assert (provider.requirement, provider.preload, provider.loader) == ("torch==2.13.0", "torch", None)
+
+
+RAPIDS_LOADER = "from .load import load_library\n"
+RAPIDS_LOAD = "import ctypes\n\ndef load_library():\n    return [ctypes.CDLL('libq.so.1')]\n"
+LIBRARY_WHEELS = [
+    # (distribution, version, its Python files, (requirement, preload, loader)): each maintainers' own rule
+    ("libucx-cu12", "1.22.0", {"libucx/__init__.py": RAPIDS_LOADER, "libucx/load.py": RAPIDS_LOAD},
+     ("libucx-cu12>=1.22.0,<1.23", "libucx", "load_library")),
+    ("librmm-cu12", "26.10.2", {"librmm/__init__.py": RAPIDS_LOADER, "librmm/load.py": RAPIDS_LOAD},
+     ("librmm-cu12==26.10.*", "librmm", "load_library")),
+    ("rapids-logger", "0.3.1", {"rapids_logger/__init__.py": "def load_library():\n    pass\n"},
+     ("rapids-logger==0.3.*", "rapids_logger", "load_library")),
+    ("scipy-openblas32", "0.3.34.481.3", {"scipy_openblas32/__init__.py": "dll = None\n"},
+     ("scipy-openblas32==0.3.34.481.3", "scipy_openblas32", None)),
+    ("nvidia-cuda-runtime-cu12", "12.9.79", {}, ("nvidia-cuda-runtime-cu12>=12.9.79,<13", None, None)),
+    # its own loader missing (an older release, a repack): the files are loaded by path, the range stays
+    ("libucx-cu12", "1.22.0", {"libucx/__init__.py": ""}, ("libucx-cu12>=1.22.0,<1.23", None, None)),
+    ("libucx-cu12", "1.22.0", {"libucx/__init__.py": RAPIDS_LOADER}, ("libucx-cu12>=1.22.0,<1.23", None, None)),
+    ("somelib", "3.4.5", {"somelib/__init__.py": ""}, ("somelib>=3.4.5,<4", None, None)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "files", "expected"), LIBRARY_WHEELS, ids=[f"{w[0]}-{len(w[2])}" for w in LIBRARY_WHEELS]
+)
+def test_library_wheels_get_their_maintainers_load_path_and_range(
+    tmp_path: Path, name: str, version: str, files: dict[str, str], expected: tuple[str, str | None, str | None]
+) -> None:
+    """Regression: repair loaded libucx-cu12's libraries by path (its load_library(), and with it
+    RAPIDS_LIBUCX_PREFER_SYSTEM_LIBRARY, never ran) and declared it >=1.22.0,<2, across the minor
+    releases RAPIDS does not promise; scipy-openblas32 got >=X,<1 where its maintainers ask for ==."""
+    package = name.replace("-", "_").removesuffix("_cu12")
+    members: dict[str, bytes | str] = {f"{package}/lib/libq.so.1": elf(soname="libq.so.1"), **files}
+    metadata = f"Metadata-Version: 2.4\nName: {name}\nVersion: {version}\n".encode()
+    path = tmp_path / f"{name.replace('-', '_')}-{version}-py3-none-manylinux_2_28_x86_64.whl"
+    wheel = make_wheel(path, members, metadata=metadata)
+    provider = provider_from_wheel(wheel)
+    assert (provider.requirement, provider.preload, provider.loader) == expected
 
 
 def test_a_wheel_without_a_soname_provides_nothing(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from libwrap.cli import main
 from libwrap.commands.repair import report_lines
 from libwrap.consumer.preload import render_distributor_init
 from libwrap.consumer.repair import Library, RepairReport, repair
-from libwrap.errors import BuildError, ToolError
+from libwrap.errors import BuildError, ToolError, UsageError
 from libwrap.providers import ProviderIndex
 from libwrap.wheelfile import Wheel, read_wheel, write_wheel
 
@@ -139,6 +139,11 @@ def test_the_command_prints_the_report(clean_cwd: Path, capsys: pytest.CaptureFi
         f"  libx.so.1                        excluded  provided by xprov 1.0 (wheel {xprov.name}); requires xprov>=1.0,<2",
         f"  search path dropped: {CORE} RUNPATH '/opt/build/lib' (is an absolute path)",
         "  Requires-Dist added: xprov>=1.0,<2",
+        # regression (issue 20): repair added it to the wheel alone and said nothing of the sdist
+        (
+            "  only the wheel says so, not the sdist it was built from: declare it in the project, [project] "
+            'dependencies = ["xprov>=1.0,<2"] and the same range in build-system.requires'
+        ),
         "  preload written: demo/_distributor_init.py",
         "  import of the preload added: demo/__init__.py",
         f"  size: {size:,} B -> {out.stat().st_size:,} B",
@@ -282,3 +287,137 @@ def test_an_auditwheel_outside_the_tested_series_is_named(clean_cwd: Path, monke
         "install that one: pip install 'auditwheel<6.9,>=6.8'"
     )
     assert not (clean_cwd / "out").exists()
+
+
+def declaring(root: Path, requirement: str, metadata_version: str = "2.1") -> Path:
+    """demo 1.0 whose METADATA already declares REQUIREMENT, as a build that lists its provider does."""
+    wheel = consumer(root)
+    contents = read_wheel(wheel)
+    head = f"Metadata-Version: {metadata_version}\nName: demo\nVersion: 1.0\n"
+    text = head + (f"Requires-Dist: {requirement}\n" if requirement else "")
+    contents.members[f"{contents.dist_info}/METADATA"] = text.encode()
+    return write_wheel(contents, wheel)
+
+
+def test_a_declared_requirement_is_verified_not_added(clean_cwd: Path) -> None:
+    """Regression (issue 20): repair took any Requires-Dist naming the provider as declaring it and said
+    nothing; the range the build declared (its sdist says the same) is kept, checked and reported."""
+    xprov = provider(clean_cwd)
+    wheel = declaring(clean_cwd, "xprov<2,>=1.0")
+    report = repair(wheel, clean_cwd / "out", ProviderIndex([str(xprov)]))
+    assert (report.requirements, report.verified, report.dynamic) == ((), ("xprov<2,>=1.0",), False)
+    got = read_wheel(report.output)
+    assert got.requires_dist == ["xprov<2,>=1.0"]
+    assert "Dynamic" not in got.metadata
+    lines = report_lines(report)
+    assert "  Requires-Dist verified: xprov<2,>=1.0 (declared by the wheel, within xprov>=1.0,<2)" in lines
+    assert not [line for line in lines if "Requires-Dist added" in line or "sdist" in line]
+
+
+@pytest.mark.parametrize(
+    ("declared", "why"),
+    [
+        ("xprov", "which sets no bound, where xprov>=1.0,<2 is"),
+        ("xprov>=0.5", "which admits releases outside xprov>=1.0,<2,"),
+        ("xprov>=1.0,<3", "which admits releases outside xprov>=1.0,<2,"),
+        ("xprov>=1.1,<2", "which xprov 1.0, the provider it was built against, does not satisfy"),
+    ],
+)
+def test_a_declared_requirement_outside_the_range_stops_the_repair(clean_cwd: Path, declared: str, why: str) -> None:
+    """NumPy's complaint about scipy-openblas (numpy#24857) read the other way: a static dependency with no
+    bound, or across the ABI break, is refused with the range to write, before anything runs."""
+    xprov = provider(clean_cwd)
+    wheel = declaring(clean_cwd, declared)
+    assert main(["repair", str(wheel), "--provider", str(xprov), "-w", str(clean_cwd / "out")]) == 2
+    assert not (clean_cwd / "out").exists()
+    with pytest.raises(UsageError) as caught:
+        repair(wheel, clean_cwd / "out", ProviderIndex([str(xprov)]))
+    message = str(caught.value)
+    assert message.startswith(f"{wheel.name} declares Requires-Dist: {declared}, {why}")
+    assert message.endswith(
+        "; declare xprov>=1.0,<2 where the project lists its dependencies ([project] dependencies, and the same "
+        "range in build-system.requires), then build it again"
+    )
+
+
+@pytest.mark.parametrize(("version", "dynamic"), [("2.1", False), ("2.2", True), ("2.4", True)])
+def test_an_added_requirement_is_marked_dynamic_where_metadata_allows(
+    clean_cwd: Path, version: str, dynamic: bool
+) -> None:
+    """The sdist does not say what repair added: METADATA 2.2+ says the field was changed (Dynamic), as the
+    core metadata spec advises tools that modify wheel metadata."""
+    report = repair(declaring(clean_cwd, "", version), clean_cwd / "out", ProviderIndex([str(provider(clean_cwd))]))
+    got = read_wheel(report.output)
+    assert got.requires_dist == ["xprov>=1.0,<2"]
+    assert ("Dynamic: Requires-Dist" in got.metadata.splitlines()) is dynamic
+    assert report.dynamic is dynamic
+    suffix = "; METADATA marks Requires-Dist Dynamic" if dynamic else ""
+    assert f"  Requires-Dist added: xprov>=1.0,<2{suffix}" in report_lines(report)
+
+
+def test_a_scikit_build_core_wheel_is_told_of_the_plugin() -> None:
+    report = RepairReport(
+        wheel=Path("demo-1.0-cp311-cp311-linux_x86_64.whl"),
+        output=Path("out/demo.whl"),
+        libraries=(),
+        dropped=(),
+        requirements=("openblas>=0.3.31,<0.4",),
+        preloads=(),
+        size_before=1,
+        size_after=1,
+        replaced=False,
+        generator="scikit-build-core 1.1.2",
+    )
+    assert report_lines(report)[1:4] == [
+        "  Requires-Dist added: openblas>=0.3.31,<0.4",
+        (
+            "  only the wheel says so, not the sdist it was built from: declare it in the project, [project] "
+            'dependencies = ["openblas>=0.3.31,<0.4"] and the same range in build-system.requires'
+        ),
+        (
+            '  or, with scikit-build-core, dynamic = ["dependencies"] and [[tool.dynamic-metadata]] provider = "libwrap", '
+            'providers = ["openblas"] (libwrap in build-system.requires)'
+        ),
+    ]
+
+
+def test_a_provider_with_its_own_loader_is_called_and_pinned_its_way(clean_cwd: Path) -> None:
+    """Regression (issue 20): RAPIDS' libucx-cu12 was loaded by path, file by file, so its load_library()
+    and RAPIDS_LIBUCX_PREFER_SYSTEM_LIBRARY never ran, and declared >=1.22.0,<2 across minor releases
+    RAPIDS does not promise; now repair calls its loader and declares RAPIDS' range."""
+    libucx = make_wheel(
+        clean_cwd / "libucx_cu12-1.22.0-py3-none-manylinux_2_28_x86_64.whl",
+        {
+            "libucx/__init__.py": "from .load import load_library\n",
+            "libucx/load.py": "def load_library():\n    return []\n",
+            "libucx/lib/libx.so.1": tiny_elf(soname="libx.so.1"),
+        },
+        metadata=b"Metadata-Version: 2.4\nName: libucx-cu12\nVersion: 1.22.0\n",
+    )
+    report = repair(consumer(clean_cwd), clean_cwd / "out", ProviderIndex([str(libucx)]))
+    assert report.requirements == ("libucx-cu12>=1.22.0,<1.23",)
+    loader = read_wheel(report.output).members["demo/_distributor_init.py"].decode()
+    assert (
+        '_call("libucx", "load_library", "libucx-cu12", "libucx-cu12>=1.22.0,<1.23", ((">=", (1, 22)), ("<", (1, 23))))'
+    ) in loader.splitlines()
+    assert "_load_by_path(" not in loader.split("# libwrap: load providers")[-1].split("\n\n\n")[-1]
+
+
+def test_a_provider_loaded_by_path_loads_only_what_the_package_needs(clean_cwd: Path) -> None:
+    """Regression: repair loaded every library a by-path provider ships, in name order; libucx-cu12's (by
+    path before its own loader was known) made the consumer fail to import ("libucm.so.0: undefined
+    symbol: ucs_load_modules"), and a plug-in needing the GPU driver (libcuda.so.1) would on any machine
+    without one. A package loads the SONAMEs its extensions need; their own dependencies follow."""
+    vendor = make_wheel(
+        clean_cwd / "vendorlib-1.0-py3-none-linux_x86_64.whl",
+        {
+            "vendorlib/lib/libx.so.1": tiny_elf(soname="libx.so.1", needed=("libc.so.6",)),
+            "vendorlib/lib/plugins/libxcuda.so.1": tiny_elf(soname="libxcuda.so.1", needed=("libcuda.so.1",)),
+        },
+    )
+    index = ProviderIndex([str(vendor)])
+    report = repair(consumer(clean_cwd), clean_cwd / "out", index)
+    loader = read_wheel(report.output).members["demo/_distributor_init.py"].decode()
+    calls = [line for line in loader.splitlines() if line.startswith("_load_by_path(")]
+    assert calls == ['_load_by_path("vendorlib", "libx.so.1", "vendorlib>=1.0,<2", ((">=", (1,)), ("<", (2,))))']
+    assert main(["check", str(report.output), "--provider", str(vendor)]) == 0

@@ -37,6 +37,11 @@ RUNTIME = Path(distributor_init.__file__).parent
 RELEASED = (FIXTURES / "preload" / "distributor_init-0.2.0.py.txt").read_text(encoding="utf-8")
 FAKE = Provider("fakeprov", "1.2.3", frozenset({"libfake.so.1"}), "fakeprov>=1.2,<2", "fakeprov", "test")
 BY_PATH = Provider("fakedist", "0.3.28", frozenset({"libfake.so.1"}), "fakedist~=0.3.28", None, "test")
+#: A provider whose own function loads its libraries, as RAPIDS' libucx-cu12.
+LOADER = Provider(
+    "fakeloaded-cu12", "1.22.0", frozenset({"libfake.so.0"}), "fakeloaded-cu12>=1.22.0,<1.23", "fakeloaded", "test",
+    "load_library",
+)  # fmt: skip
 CLAUSES = ((">=", (1, 2)), ("<", (2,)))
 
 
@@ -182,7 +187,9 @@ def test_the_helpers_run_as_consumers_run_them(monkeypatch: pytest.MonkeyPatch) 
     }
     bound |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     bound |= {a.asname or a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names}
-    assert bound == {"_operator", "_os", "_COMPARE", "_release", "_consumer", "_check", "_import", "_load_by_path"}
+    assert bound == {
+        "_operator", "_os", "_COMPARE", "_release", "_consumer", "_check", "_import", "_call", "_load_by_path"
+    }  # fmt: skip
     assert not any(isinstance(n, ast.ImportFrom) for n in tree.body)
     fake_module(monkeypatch, "fakeprov", __version__="1.3")
     namespace: dict[str, object] = {"__name__": "demo._distributor_init"}
@@ -239,17 +246,50 @@ def test_runtime_merge_is_the_one_merge(monkeypatch: pytest.MonkeyPatch) -> None
 # --- libwrap 0.2.0's files, in the wild
 
 
+V2_MARKER = "# libwrap: load providers (helpers v2: requirement, version clauses)"
+
+
 def test_a_file_libwrap_0_2_0_wrote_keeps_merging() -> None:
-    """Its helpers have no annotations but the same marker (the same calling convention): merging keeps
-    them, adds only the calls it lacks, and changes nothing when it has them."""
+    """Its helpers (v2) lack _call: merging keeps them for its own calls, changes nothing when it has
+    every call, and appends the v3 helpers once before the first call it lacks (regression guard: with
+    the old marker kept, a _call line would have been appended below helpers that do not define it)."""
     (call,) = [line for line in RELEASED.splitlines() if line.startswith("_import(")]
-    assert MARKER in RELEASED.splitlines()
+    assert V2_MARKER in RELEASED.splitlines()
+    assert MARKER not in RELEASED
     assert "def _release(version):" in RELEASED
     assert merge_distributor_init(RELEASED, [call]) == RELEASED
-    merged = merge_distributor_init(RELEASED, [call, *call_lines(BY_PATH)])
-    assert merged == RELEASED + "".join(f"{c}\n" for c in call_lines(BY_PATH))
-    assert merged.count(MARKER) == 1
-    assert render_distributor_init([FAKE], RELEASED) == RELEASED + "".join(f"{c}\n" for c in call_lines(FAKE))
+    merged = merge_distributor_init(RELEASED, [call, *call_lines(LOADER)])
+    assert merged == RELEASED + "\n" + helpers() + "\n\n" + "".join(f"{c}\n" for c in call_lines(LOADER))
+    assert merged.index(call) < merged.index(MARKER)  # its own call runs with its own helpers
+    assert merge_distributor_init(merged, [call, *call_lines(LOADER), *call_lines(BY_PATH)]) == merged + "".join(
+        f"{c}\n" for c in call_lines(BY_PATH)
+    )
+    assert render_distributor_init([FAKE], RELEASED).endswith(helpers() + "\n\n" + call_lines(FAKE)[0] + "\n")
+
+
+def test_call_imports_checks_and_calls_the_providers_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RAPIDS' libucx loads nothing when imported: its load_library() does (and picks the system's copy
+    when RAPIDS_LIBUCX_PREFER_SYSTEM_LIBRARY says so)."""
+    calls: list[str] = []
+    fake_module(monkeypatch, "fakeloaded", __version__="1.22.0", load_library=lambda: calls.append("loaded"))
+    clauses = ((">=", (1, 22)), ("<", (1, 23)))
+    distributor_init._call("fakeloaded", "load_library", "fakeloaded-cu12", "fakeloaded-cu12>=1.22.0,<1.23", clauses)
+    assert calls == ["loaded"]
+    fake_module(monkeypatch, "fakeloaded", __version__="1.23.1", load_library=lambda: calls.append("again"))
+    with pytest.raises(
+        ImportError, match=r"needs fakeloaded-cu12>=1\.22\.0,<1\.23, but fakeloaded-cu12 1\.23\.1 is installed"
+    ):
+        distributor_init._call(
+            "fakeloaded", "load_library", "fakeloaded-cu12", "fakeloaded-cu12>=1.22.0,<1.23", clauses
+        )
+    assert calls == ["loaded"]  # refused before its loader ran
+    fake_module(monkeypatch, "fakeloaded", __version__="1.22.0")
+    with pytest.raises(ImportError) as caught:
+        distributor_init._call("fakeloaded", "load_library", "fakeloaded-cu12", "fakeloaded-cu12>=1.22.0,<1.23", ())
+    assert str(caught.value) == (
+        "fakeloaded-cu12 has no fakeloaded.load_library() to load its libraries; install a matching one: "
+        "pip install 'fakeloaded-cu12>=1.22.0,<1.23'"
+    )
 
 
 # --- on Python 3.9
@@ -264,21 +304,26 @@ def write_package(root: Path, distributor_init_text: str, provider_version: str)
     (root / "fakeprov" / "__init__.py").write_text(f"__version__ = {provider_version!r}\n", encoding="utf-8")
     (root / "openblas").mkdir()
     (root / "openblas" / "__init__.py").write_text("__version__ = '0.3.31'\n", encoding="utf-8")
+    (root / "fakeloaded").mkdir()  # loads nothing when imported: its load_library() does, as RAPIDS' libucx
+    (root / "fakeloaded" / "__init__.py").write_text(
+        "__version__ = '1.22.0'\n\ndef load_library():\n    print('load_library')\n", encoding="utf-8"
+    )
     return root
 
 
 @pytest.mark.parametrize("released", [False, True], ids=["written-now", "0.2.0-merged"])
 def test_a_written_distributor_init_runs_on_python_3_9(tmp_path: Path, released: bool) -> None:
     """The helpers' annotations are evaluated when the functions are defined (no __future__ import in a
-    consumer's file): they must be Python 3.9's."""
+    consumer's file): they must be Python 3.9's. A 0.2.0 file (v2 helpers) merged with a provider's
+    loader call runs its own call, then the v3 helpers' _call."""
     python = python39()
-    text = render_distributor_init([FAKE], RELEASED if released else "")
+    text = render_distributor_init([FAKE, LOADER], RELEASED if released else "")
     root = write_package(tmp_path / "ok", text, "1.4")
     proc = subprocess.run(
         [python, "-c", "import demo; print('ok')"], cwd=root, capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "ok"
+    assert proc.stdout.split() == ["load_library", "ok"]
     root = write_package(tmp_path / "old", text, "1.1")
     proc = subprocess.run([python, "-c", "import demo"], cwd=root, capture_output=True, text=True, check=False)
     assert proc.stderr.strip().splitlines()[-1] == (

@@ -1,5 +1,6 @@
 """``libwrap check WHEEL``: is every library an extension needs either allowed, inside, or provided
-by a declared dependency that the wheel loads first? (the machinery: ``libwrap.consumer.check``)"""
+by a declared dependency that the wheel loads first? And for a provider wheel, does what others' builds
+and loaders read of it hold wherever it is installed? (the machinery: ``libwrap.consumer.check``)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from .options import add_provider_option
 
 __all__ = ["HELP", "configure_parser", "execute"]
 
-HELP = "check that every library a wheel's extensions need is allowed, inside the wheel, or provided and preloaded"
+HELP = (
+    "check that every library a wheel's extensions need is allowed, inside the wheel, or provided and preloaded; "
+    "and that a provider wheel is relocatable, one file per SONAME, licensed and as its libwrap.json says"
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +24,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from ..consumer.check import problems
+    from ..consumer.check import problems, provider_wheel
     from ..providers import ProviderIndex
     from ..wheelfile import read_wheel
 
@@ -34,4 +38,11 @@ def execute(args: argparse.Namespace) -> int:
         print(f"libwrap check: error: {args.wheel.name} fails: {found[0]}{more}", file=sys.stderr)
         return 1
     print(f"libwrap check: {args.wheel.name}: every needed library is allowed, inside, or provided and preloaded")
+    as_provider = provider_wheel(wheel)
+    if as_provider is not None:
+        said = "; its libwrap.json agrees with its libraries, and _init loads each" if as_provider.package else ""
+        print(
+            f"libwrap check: {args.wheel.name}, a provider: its build files are relocatable, each library is one "
+            f"file under its SONAME, its licences are there and named{said}"
+        )
     return 0

@@ -12,7 +12,7 @@ from .options import add_provider_option
 if TYPE_CHECKING:
     from ..consumer.repair import RepairReport
 
-__all__ = ["HELP", "configure_parser", "execute", "report_lines"]
+__all__ = ["HELP", "configure_parser", "declaration_lines", "execute", "report_lines"]
 
 HELP = "repair a wheel: exclude libraries other wheels provide, graft the rest, declare and preload providers"
 
@@ -55,7 +55,7 @@ def report_lines(report: RepairReport) -> list[str]:
         else:
             lines.append(f"  {soname:32} grafted   {library.grafted or '(by auditwheel)'}")
     lines += [f"  search path dropped: {d.member} {d.tag} {d.entry!r} ({d.why.split(',')[0]})" for d in report.dropped]
-    lines += [f"  Requires-Dist added: {requirement}" for requirement in report.requirements]
+    lines += declaration_lines(report)
     for path in report.preloads:
         lines.append(
             f"  {'import of the preload added' if path.endswith('__init__.py') else 'preload written'}: {path}"
@@ -63,6 +63,36 @@ def report_lines(report: RepairReport) -> list[str]:
     lines.append(f"  size: {report.size_before:,} B -> {report.size_after:,} B")
     # auditwheel and pip wheel replace an existing wheel of that name too; say so rather than stop
     lines.append(f"  wrote {report.output}" + (" (replacing the wheel that was there)" if report.replaced else ""))
+    return lines
+
+
+def declaration_lines(report: RepairReport) -> list[str]:
+    """What repair says of the Requires-Dist lines: each it verified, each it added and, for those, how
+    the project declares them when it builds, so that its sdist says what its wheels require."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    ranges = {p.key: p.requirement for p in (lib.provider for lib in report.libraries) if p is not None}
+    lines = [
+        f"  Requires-Dist verified: {line} (declared by the wheel, within {ranges.get(key, 'its range')})"
+        for line in report.verified
+        for key in [str(canonicalize_name(Requirement(line).name))]
+    ]
+    if not report.requirements:
+        return lines
+    dynamic = "; METADATA marks Requires-Dist Dynamic" if report.dynamic else ""
+    lines += [f"  Requires-Dist added: {requirement}{dynamic}" for requirement in report.requirements]
+    names = ", ".join(f'"{Requirement(r).name}"' for r in report.requirements)
+    quoted = ", ".join(f'"{r}"' for r in report.requirements)
+    lines.append(
+        "  only the wheel says so, not the sdist it was built from: declare it in the project, "
+        f"[project] dependencies = [{quoted}] and the same range in build-system.requires"
+    )
+    if report.generator.startswith("scikit-build-core"):
+        lines.append(
+            '  or, with scikit-build-core, dynamic = ["dependencies"] and [[tool.dynamic-metadata]] '
+            f'provider = "libwrap", providers = [{names}] (libwrap in build-system.requires)'
+        )
     return lines
 
 

@@ -11,19 +11,26 @@ from collections.abc import Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from ..elf import DynamicInfo
 from ..errors import UsageError
 from ..policy import allowed_by_policy
 from ..providers import Provider, ProviderIndex
+from ..versions import admits, within
 from ..wheelfile import Wheel
 
 __all__ = [
     "SHIM_TAG",
     "Needs",
     "analyse",
+    "declare_fix",
     "declared_distributions",
+    "declared_requirements",
+    "loaded_by",
+    "origin_dirs",
     "provider_packages",
+    "requirement_problem",
     "search_path_problem",
     "search_path_problems",
     "shimmed_name",
@@ -72,8 +79,11 @@ def shimmed_name(member: str) -> str:
     return member if rest.startswith(f"{SHIM_TAG}.") else f"{stem}.{SHIM_TAG}.{rest}"
 
 
-def analyse(wheel: Wheel, index: ProviderIndex, policy: str = "") -> Needs:
-    elf = wheel.elf_files()
+def analyse(
+    wheel: Wheel, index: ProviderIndex, policy: str = "", elf: Mapping[str, DynamicInfo] | None = None
+) -> Needs:
+    """What WHEEL's ELF files (ELF, when the caller has read them already) need, and who provides it."""
+    elf = wheel.elf_files() if elf is None else elf
     if not elf:
         msg = f"{wheel.path.name} has no ELF files (no compiled extension); a pure-Python wheel needs no repair"
         raise UsageError(msg)
@@ -102,18 +112,77 @@ def analyse(wheel: Wheel, index: ProviderIndex, policy: str = "") -> Needs:
     return needs
 
 
-def declared_distributions(wheel: Wheel) -> set[str]:
-    """Canonical names of the distributions a wheel declares in Requires-Dist for a plain install on this
-    platform: a requirement only for an extra or for another platform does not count."""
-    names: set[str] = set()
+def loaded_by(needs: Needs) -> tuple[dict[str, list[Provider]], dict[str, list[Provider]]]:
+    """The providers each package must load first, and each top-level extension module (by member):
+    in the order their SONAMEs are first needed. A provider loaded by path is narrowed to the SONAMEs
+    that package needs: the wheels with no code of their own (nvidia-*) ship more libraries than any one
+    consumer links to, and loading each of them, as they sort, can fail (a plug-in that needs the GPU
+    driver, a library loaded before the one it needs)."""
+    needed: dict[tuple[bool, str, str], set[str]] = defaultdict(set)
+    order: dict[tuple[bool, str], dict[str, Provider]] = defaultdict(dict)
+    for soname, provider in sorted(needs.provided.items()):
+        for member in needs.users[soname]:
+            package = top_package(member)
+            target = (package is None, member if package is None else package)
+            order[target].setdefault(provider.key, provider)
+            needed[target[0], target[1], provider.key].add(soname)
+    packages: dict[str, list[Provider]] = {}
+    shims: dict[str, list[Provider]] = {}
+    for (top_level, name), providers in order.items():
+        chosen = [
+            p if p.preload else dataclasses.replace(p, sonames=frozenset(needed[top_level, name, p.key]))
+            for p in providers.values()
+        ]
+        (shims if top_level else packages)[name] = chosen
+    return packages, shims
+
+
+def declared_requirements(wheel: Wheel) -> dict[str, list[str]]:
+    """The Requires-Dist lines a wheel declares for a plain install on this platform, by canonical name:
+    a requirement only for an extra or for another platform does not count."""
+    found: dict[str, list[str]] = defaultdict(list)
     for line in wheel.requires_dist:
         try:
             requirement = Requirement(line)
         except InvalidRequirement:
             continue
         if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-            names.add(str(canonicalize_name(requirement.name)))
-    return names
+            found[str(canonicalize_name(requirement.name))].append(line.strip())
+    return dict(found)
+
+
+def declared_distributions(wheel: Wheel) -> set[str]:
+    """Canonical names of the distributions a wheel declares in Requires-Dist for a plain install on this
+    platform (see declared_requirements)."""
+    return set(declared_requirements(wheel))
+
+
+def requirement_problem(declared: str, provider: Provider) -> str | None:
+    """Why the Requires-Dist line DECLARED is not a range the consumer of PROVIDER may declare: it refuses
+    the release the consumer was built against, or admits releases outside the provider's range (no
+    bound, or one across the next ABI break); None when it lies within. A URL is for its author to judge."""
+    requirement = Requirement(declared)
+    try:
+        Version(provider.version)
+    except InvalidVersion:
+        return None  # a provider that numbers its releases outside PEP 440: nothing to compare
+    if requirement.url:
+        return None
+    if not admits(declared, provider.version):
+        return f"which {provider.distribution} {provider.version}, the provider it was built against, does not satisfy"
+    if not requirement.specifier and Requirement(provider.requirement).specifier:
+        return f"which sets no bound, where {provider.requirement} is {provider.range_source()}"
+    if not within(str(requirement.specifier), str(Requirement(provider.requirement).specifier)):
+        return f"which admits releases outside {provider.requirement}, {provider.range_source()}"
+    return None
+
+
+def declare_fix(provider: Provider) -> str:
+    """How a consumer declares PROVIDER so that its sdist says what its wheels require."""
+    return (
+        f"declare {provider.requirement} where the project lists its dependencies ([project] dependencies, "
+        "and the same range in build-system.requires), then build it again"
+    )
 
 
 def provider_packages(providers: Iterable[Provider]) -> set[str]:
@@ -128,6 +197,23 @@ def provider_packages(providers: Iterable[Provider]) -> set[str]:
 
 _ORIGIN = re.compile(r"\$(ORIGIN|\{ORIGIN\})(?=/|$)")
 _INSTALLED = re.compile(r"^[^/]+\.data/(purelib|platlib)/")
+
+
+def origin_dirs(member: str, info: DynamicInfo) -> list[str]:
+    """The directories inside the wheel where the loader looks for what the ELF file MEMBER needs: its
+    $ORIGIN-relative RUNPATH entries (RPATH's when it has no RUNPATH, which overrides it), as member
+    paths ("" for the wheel's root); entries that leave the wheel or depend on the system are left out."""
+    found = []
+    for entry in info.runpath or info.rpath:
+        match = _ORIGIN.match(entry)
+        if match is None:
+            continue
+        joined = posixpath.normpath(
+            posixpath.join(posixpath.dirname(_INSTALLED.sub("", member)), "." + entry[match.end() :])
+        )
+        if joined != ".." and not joined.startswith("../"):
+            found.append("" if joined == "." else joined)
+    return found
 
 
 def search_path_problem(member: str, entry: str, wheel_dirs: set[str], providers: set[str]) -> str | None:

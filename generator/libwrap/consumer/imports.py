@@ -1,26 +1,26 @@
 """Whether a wheel loads its providers first, read from its code (``ast``), never from its text:
 comments and strings do not count.
 
-``preload_unproven`` is a proof: every path through a package's ``__init__.py`` that completes imports
-its ``_distributor_init``, and nothing before that import can load one of the wheel's extension modules;
-what cannot be shown counts as not proven, and ``ensure_init_imports`` (what ``libwrap repair`` does)
-then puts the import at the top. ``loads_provider`` and ``shim_problem`` read a ``_distributor_init.py``
-or a top-level module's shim for the calls that load a provider. ``libwrap check`` is built on these.
+``loads_provider`` and ``shim_problem`` read a ``_distributor_init.py`` or a top-level module's shim for
+the calls that load a provider; ``ensure_init_imports`` (what ``libwrap repair`` does) puts the import of
+``_distributor_init`` at the top of an ``__init__.py`` unless ``preload_unproven``, the proof that every
+path imports it before anything that could load an extension (``libwrap.consumer.proof``), holds
+already. ``libwrap check`` is built on these.
 """
 
 from __future__ import annotations
 
 import ast
-import dataclasses
-import enum
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 
 from packaging.utils import canonicalize_name
 
 from ..errors import UsageError
 from ..providers import Provider
 from ..wheelfile import source_encoding
+from .proof import DISTRIBUTOR_INIT, loads_no_extension, preload_unproven
+from .syntax import called, calls, constant, executed, parse
 
 __all__ = [
     "DISTRIBUTOR_INIT",
@@ -35,7 +35,6 @@ __all__ = [
     "shim_problem",
 ]
 
-DISTRIBUTOR_INIT = "_distributor_init"
 #: What repair puts at the top of an ``__init__.py`` that nothing proves imports the preload first.
 IMPORT_LINE = "from . import _distributor_init  # noqa: F401  (libwrap: providers load before extensions)"
 
@@ -44,6 +43,10 @@ def provider_not_loaded(source: str, provider: Provider) -> str | None:
     """'it does not import M' (or 'load SONAME') when the loader SOURCE does not load PROVIDER; else None."""
     if loads_provider(source, provider):
         return None
+    if provider.preload and provider.loader:
+        return (
+            f"it does not call {provider.preload}.{provider.loader}(), which loads {provider.distribution}'s libraries"
+        )
     how = f"import {provider.preload}" if provider.preload else "load " + ", ".join(sorted(provider.sonames))
     return f"it does not {how}"
 
@@ -54,55 +57,10 @@ def shim_problem(source: str, extension: str, provider: Provider) -> str | None:
     missing = provider_not_loaded(source, provider)
     if missing is not None:
         return missing
-    tree = _parse(source)
+    tree = parse(source)
     strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)} if tree is not None else set()
     if extension not in strings:
         return f"it does not load {extension}"
-    return None
-
-
-def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError):  # ValueError: NUL bytes before Python 3.12
-        return None
-
-
-def _executed(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """The statements of BODY that can run at import, in order: into if/try/with/loop bodies, not into
-    function or class bodies (they run later, if ever) nor into branches that are statically dead."""
-    for node in body:
-        yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        if isinstance(node, (ast.If, ast.While)):
-            taken = _static_truth(node.test)
-            if taken is not False:
-                yield from _executed(node.body)
-            if taken is not True or isinstance(node, ast.While):
-                yield from _executed(node.orelse)
-            continue
-        # try (and try*), with, for, match: the parts in the order they run
-        yield from _executed(getattr(node, "body", []))
-        for handler in getattr(node, "handlers", []):
-            yield from _executed(handler.body)
-        for case in getattr(node, "cases", []):
-            yield from _executed(case.body)
-        yield from _executed(getattr(node, "orelse", []))
-        yield from _executed(getattr(node, "finalbody", []))
-
-
-def _static_truth(test: ast.expr) -> bool | None:
-    """The value of an ``if`` test known without running it (constants, TYPE_CHECKING); None if unknown."""
-    if isinstance(test, ast.Constant):
-        return bool(test.value)
-    if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":
-        return False
-    if isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING":
-        return False
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _static_truth(test.operand)
-        return None if inner is None else not inner
     return None
 
 
@@ -130,774 +88,48 @@ def package_files(members: Mapping[str, bytes], package: str | None = None) -> d
     return files
 
 
-def _module_name(path: str) -> tuple[str, bool]:
-    """The module a file holds and whether it is a package: pkg/sub/__init__.py -> ('pkg.sub', True)."""
-    directory, _, filename = path.rpartition("/")
-    stem = filename.split(".")[0]  # an extension's name ends at its first dot: _core.cpython-311-...so
-    if filename == "__init__.py":
-        return directory.replace("/", "."), True
-    return f"{directory}/{stem}".strip("/").replace("/", "."), False
-
-
-def _constant(node: ast.expr) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def _calls(node: ast.AST) -> Iterator[ast.Call]:
-    """The calls NODE's own expressions make: not those of nested statements (the walk yields them
-    itself) or of lambdas."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.stmt, ast.Lambda)):
-            continue
-        if isinstance(child, ast.Call):
-            yield child
-        yield from _calls(child)
-
-
-def _called(call: ast.Call) -> str:
-    """The name a call calls: ``_import`` for ``_import(...)``, ``importlib.import_module`` for that."""
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        return f"{func.value.id}.{func.attr}"
-    return ""
-
-
 def loads_provider(loader_source: str, provider: Provider) -> bool:
     """Whether a ``_distributor_init.py`` (LOADER_SOURCE, by libwrap or anyone) loads PROVIDER as it runs:
     imports its preload module (``import M``, ``from M import x``, ``_import("M", ...)``,
-    ``importlib.import_module("M")``) or, for a provider loaded by path, calls
-    ``_load_by_path(distribution, soname, ...)`` for each of its sonames."""
-    tree = _parse(loader_source)
+    ``importlib.import_module("M")``), and calls its loader when it has one (``_call("M", "load_library",
+    ...)``, or ``M.load_library()`` as RAPIDS' own packages do: importing libucx loads nothing); or, for
+    a provider loaded by path, calls ``_load_by_path(distribution, soname, ...)`` for each of its sonames."""
+    tree = parse(loader_source)
     if tree is None:
         return False
     module = provider.preload
+    loader = provider.loader
     loaded: set[str] = set()
-    for node in _executed(tree.body):
+    imported = False
+    for node in executed(tree.body):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
+            # `import M` binds M, so that a later M.load_library() calls the provider's own loader
+            imported = imported or any(a.name == module and a.asname is None for a in node.names)
         elif isinstance(node, ast.ImportFrom) and not node.level:
             targets = [node.module or ""]
-        if module and any(t == module or t.startswith(f"{module}.") for t in targets):
+        if module and not loader and any(t == module or t.startswith(f"{module}.") for t in targets):
             return True
-        for call in _calls(node):
-            args = [_constant(arg) for arg in call.args]
-            name = _called(call)
-            if module and name in ("_import", "import_module", "importlib.import_module") and args[:1] == [module]:
+        for call in calls(node):
+            args = [constant(arg) for arg in call.args]
+            name = called(call)
+            if module and loader and name == "_call" and args[:2] == [module, loader]:
+                return True
+            if module and loader and imported and name == f"{module}.{loader}":
+                return True
+            if (
+                module
+                and not loader
+                and name in ("_import", "import_module", "importlib.import_module")
+                and args[:1] == [module]
+            ):
                 return True
             if name == "_load_by_path" and len(args) >= 2:
                 distribution, soname = args[0], args[1]
                 if distribution and soname and canonicalize_name(distribution) == provider.key:
                     loaded.add(soname)
     return not module and bool(provider.sonames) and provider.sonames <= loaded
-
-
-# --- The import proof: does every path through __init__.py run _distributor_init before anything
-# that could load one of the wheel's extension modules, and every path that completes run it at all?
-
-# fmt: off
-#: Modules whose functions import or load code by name, run code, or load shared objects by path.
-MACHINERY_MODULES = frozenset({
-    "__builtin__", "_ctypes", "_frozen_importlib", "_frozen_importlib_external", "_imp", "_pickle", "builtins",
-    "cffi", "code", "codeop", "copyreg", "ctypes", "doctest", "imp", "importlib", "importlib_metadata",
-    "importlib_resources", "marshal", "modulefinder", "pickle", "pkg_resources", "pkgutil", "pydoc", "runpy",
-    "shelve", "site", "unittest", "zipimport"
-})
-#: Builtins (and module globals) that import, run code or reach any object by a computed name.
-MACHINERY_NAMES = frozenset({
-    "__builtins__", "__import__", "__loader__", "__spec__", "breakpoint", "compile", "delattr", "eval", "exec",
-    "getattr", "globals", "help", "locals", "setattr", "vars"
-})
-#: Attributes that reach the import system or a loader, whatever object they are read from.
-MACHINERY_ATTRIBUTES = frozenset({
-    "CDLL", "ExtensionFileLoader", "FileFinder", "LoadLibrary", "PathFinder", "PyDLL", "SourceFileLoader",
-    "SourcelessFileLoader", "addsitedir", "cdll", "create_module", "dlopen", "exec_module", "f_builtins",
-    "f_globals", "f_locals", "find_loader", "find_module", "find_spec", "gi_frame", "import_module",
-    "loadTestsFromName", "loadTestsFromNames", "load_module", "meta_path", "module_from_spec", "path_hooks",
-    "path_importer_cache", "pydll", "reload", "run_module", "run_path", "spec_from_file_location",
-    "spec_from_loader", "tb_frame"
-})
-#: Dunder attributes that only describe an object; any other (__dict__, __class__...) reaches past it.
-PLAIN_DUNDERS = frozenset({
-    "__all__", "__annotations__", "__doc__", "__file__", "__module__", "__name__", "__package__", "__path__",
-    "__qualname__", "__version__"
-})
-# fmt: on
-_DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
-_FIX_MOVE = "move `from . import _distributor_init` above it (libwrap repair does)"
-_FIX_TOP = "import it unconditionally at the top (libwrap repair does)"
-
-
-class _Kind(enum.IntEnum):
-    """What a name holds, as far as loading the wheel's extensions goes; a join takes the worst."""
-
-    SAFE = 0  # a module of another distribution, what it exports, a builtin: may be called
-    DATA = 1  # a value made here or by foreign code: may be used and called
-    CODE = 2  # this wheel's modules, functions and classes: may not run, nor be handed to code that could
-    MACHINERY = 3  # the import system, dynamic code, library loaders: may not be touched at all
-
-
-@dataclasses.dataclass
-class _State:
-    """What holds on one path through a module at one point."""
-
-    preloaded: bool = False
-    env: dict[str, _Kind] = dataclasses.field(default_factory=dict)
-    origin: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> what a foreign import bound
-    default: _Kind = _Kind.SAFE  # a name bound nowhere: a builtin, or what a * import brought
-    getattr_line: int = 0  # where a module-level __getattr__ was bound
-    shadow_line: int = 0  # where _distributor_init was bound by anything but its import
-    # every binding made so far on any path, at its worst: what a handler may see after a partial body
-    worst: dict[str, _Kind] = dataclasses.field(default_factory=dict)
-
-    def copy(self) -> _State:
-        return dataclasses.replace(self, env=dict(self.env), origin=dict(self.origin))
-
-    def bind(self, name: str, kind: _Kind, line: int, origin: str = "") -> None:
-        # never better than before: a name once bound to code may still hold it on another path
-        self.env[name] = max(kind, self.env.get(name, _Kind.SAFE))
-        self.worst[name] = max(kind, self.worst.get(name, _Kind.SAFE))
-        self.origin[name] = origin if self.origin.get(name, origin) == origin else ""
-        if name == "__getattr__":
-            self.getattr_line = self.getattr_line or line
-        if name == DISTRIBUTOR_INIT:
-            self.shadow_line = self.shadow_line or line
-
-
-def _join(*states: _State | None) -> _State | None:
-    """The state after paths meet: preloaded only if on every path, every binding at its worst."""
-    live = [s for s in states if s is not None]
-    if not live:
-        return None
-    out = live[0].copy()
-    for other in live[1:]:
-        out.preloaded = out.preloaded and other.preloaded
-        for name, kind in other.env.items():
-            out.env[name] = max(kind, out.env.get(name, _Kind.SAFE))
-        out.origin = {n: o for n, o in out.origin.items() if other.origin.get(n) == o}
-        out.default = max(out.default, other.default)
-        out.getattr_line = out.getattr_line or other.getattr_line
-        out.shadow_line = out.shadow_line or other.shadow_line
-    return out
-
-
-class _Unproven(Exception):
-    """Something on a path before the preload that may load an extension: its line and what it does
-    (or, for MESSAGE, the whole reason)."""
-
-    def __init__(self, node: ast.AST, what: str, message: str = "") -> None:
-        super().__init__(what)
-        self.line = getattr(node, "lineno", 0)
-        self.what = what
-        self.message = message
-
-
-def _text(node: ast.AST) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-class _ModuleIndex:
-    """The wheel's Python modules and extension modules by module name, and what importing each does."""
-
-    def __init__(self, files: Mapping[str, str | None] | None) -> None:
-        self.known = files is not None
-        self.modules: dict[str, tuple[str | None, bool, str]] = {}  # name -> (source or None, is_package, path)
-        for path, source in (files or {}).items():
-            name, is_package = _module_name(path)
-            if source is not None or name not in self.modules:
-                self.modules[name] = (source, is_package, path)
-        self.tops = {name.partition(".")[0] for name in self.modules}
-        self._verdicts: dict[str, str | None] = {}
-        self._exports: dict[str, dict[str, _Kind]] = {}
-
-    def own(self, name: str, package: str) -> bool:
-        return name.partition(".")[0] in self.tops | {package.partition(".")[0]}
-
-    def exports(self, module: str) -> dict[str, _Kind]:
-        return self._exports.get(module, {})
-
-    def problem(self, name: str) -> str | None:
-        """Why importing the wheel's module NAME may load an extension, as text to follow 'imports NAME';
-        None when it provably does not. A name that is no module of the wheel (a function imported from
-        one) loads nothing itself; without the wheel's files (not known) every module may."""
-        if name.count(".") == 1 and name.endswith(f".{DISTRIBUTOR_INIT}"):
-            return None  # the preload itself
-        if not self.known:
-            return ", which nothing shows is pure Python,"
-        if name not in self.modules:
-            return None
-        if name not in self._verdicts:
-            source, is_package, path = self.modules[name]
-            self._verdicts[name] = None  # an import cycle adds nothing
-            self._verdicts[name] = self._judge(name, source, is_package, path)
-        return self._verdicts[name]
-
-    def _judge(self, name: str, source: str | None, is_package: bool, path: str) -> str | None:
-        if source is None:
-            return ", an extension module,"
-        tree = _parse(source)
-        if tree is None:
-            return f" ({path} is not valid Python)"
-        if any(_binds(node, "__getattr__") for node in _executed(tree.body)):
-            return f" ({path} defines a module __getattr__, which may load anything)"
-        prover = _Prover(self, name, is_package, path, tree)
-        try:
-            state = prover.run()
-        except _Unproven as exc:
-            return f" ({path} line {exc.line} {exc.what.rstrip(',')})"
-        self._exports[name] = state.env if state is not None else {}
-        return None
-
-
-def _binds(node: ast.stmt, name: str) -> bool:
-    """Whether the module-level statement NODE binds NAME (def, class, assignment, import)."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return node.name == name
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return any((alias.asname or alias.name.partition(".")[0]) == name for alias in node.names)
-    targets: list[ast.expr] = []
-    if isinstance(node, ast.Assign):
-        targets = node.targets
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        targets = [node.target]
-    return any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t))
-
-
-class _Prover:
-    """Follows every path through one module's top level (ast), tracking what each name holds and
-    whether the preload has run; raises _Unproven at the first thing it cannot show loads no extension."""
-
-    def __init__(self, index: _ModuleIndex, module: str, is_package: bool, path: str, tree: ast.Module) -> None:
-        self.index, self.module, self.is_package, self.path, self.tree = index, module, is_package, path, tree
-        self.package = module.partition(".")[0]
-        self.target = f"{self.package}.{DISTRIBUTOR_INIT}"
-        self.class_depth = 0
-        self.defines_getattr = any(_binds(node, "__getattr__") for node in _executed(tree.body))
-
-    def run(self) -> _State | None:
-        return self._body(self.tree.body, _State())
-
-    # statements
-
-    def _body(self, body: list[ast.stmt], state: _State | None) -> _State | None:
-        for node in body:
-            if state is None or (state.preloaded and not self.class_depth):
-                return state  # unreachable, or past the preload: nothing after it matters
-            state = self._statement(node, state)
-        return state
-
-    def _statement(self, node: ast.stmt, state: _State) -> _State | None:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            return self._import(node, state)
-        if isinstance(node, ast.Expr):
-            if not isinstance(node.value, ast.Constant):  # a docstring or a bare constant does nothing
-                self._expr(node.value, state)
-            return state
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            return self._assign(node, state)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self._definition(node.decorator_list, [], state)
-            for default in [*node.args.defaults, *node.args.kw_defaults]:
-                self._expr(default, state)
-            for arg in [
-                *node.args.posonlyargs,
-                *node.args.args,
-                *node.args.kwonlyargs,
-                node.args.vararg,
-                node.args.kwarg,
-            ]:
-                if arg is not None:
-                    self._expr(arg.annotation, state)
-            self._expr(node.returns, state)
-            state.bind(node.name, _Kind.CODE, node.lineno)
-            return state
-        if isinstance(node, ast.ClassDef):
-            return self._class(node, state)
-        if isinstance(node, ast.If):
-            self._expr(node.test, state)
-            taken = self._truth(node.test, state)
-            body = self._body(node.body, state.copy()) if taken is not False else None
-            orelse = self._body(node.orelse, state.copy()) if taken is not True else None
-            return _join(body, orelse)
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            return self._loop(node, state)
-        if isinstance(node, (ast.With, ast.AsyncWith)):
-            suppresses = False
-            for item in node.items:
-                self._handed(item.context_expr, state, "uses as a context manager")
-                suppresses = suppresses or self._suppresses(item.context_expr, state)
-                if item.optional_vars is not None:
-                    self._target(item.optional_vars, _Kind.DATA, state)
-            body = self._body(node.body, state.copy())
-            return _join(body, state) if suppresses else body
-        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            return self._try(node, state)
-        if isinstance(node, ast.Raise):
-            self._expr(node.exc, state)
-            self._expr(node.cause, state)
-            return None
-        if isinstance(node, ast.Assert):
-            self._expr(node.test, state)
-            self._expr(node.msg, state)
-            return state
-        if isinstance(node, ast.Delete):
-            for target in node.targets:
-                self._target(target, _Kind.DATA, state, deleting=True)
-            return state
-        if isinstance(node, (ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal)):
-            return state
-        if type(node).__name__ == "Match":
-            return self._match(node, state)
-        if type(node).__name__ == "TypeAlias":  # evaluated lazily, when used
-            state.bind(getattr(getattr(node, "name", None), "id", ""), _Kind.DATA, node.lineno)
-            return state
-        raise _Unproven(node, f"has a statement libwrap does not follow ({type(node).__name__})")
-
-    def _resolve(self, node: ast.ImportFrom) -> str | None:
-        """The absolute module a from-import imports from; None beyond the top-level package (an ImportError)."""
-        if not node.level:
-            return node.module or ""
-        base = self.module if self.is_package else self.module.rpartition(".")[0]
-        for _ in range(node.level - 1):
-            base = base.rpartition(".")[0]
-        if not base:
-            return None
-        return f"{base}.{node.module}" if node.module else base
-
-    def _imports(self, name: str, node: ast.stmt, state: _State) -> None:
-        """Importing module NAME (its parents first) on this path; marks the preload when NAME is it."""
-        parts = name.split(".")
-        for full in (".".join(parts[:i]) for i in range(1, len(parts) + 1)):
-            if state.preloaded and not self.class_depth:
-                return
-            if f"{self.module}.".startswith(f"{full}."):
-                continue  # this module and its parents are imported already
-            if full == self.target:
-                if not self.class_depth:
-                    state.preloaded = True
-                continue
-            if self.index.own(full, self.package):
-                problem = self.index.problem(full)
-                if problem is not None:
-                    raise _Unproven(node, f"imports {full}{problem}")
-
-    def _import(self, node: ast.Import | ast.ImportFrom, state: _State) -> _State | None:
-        line = node.lineno
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                self._imports(alias.name, node, state)
-                # `import a.b` binds a; `import a.b as x` binds x to a.b
-                module = alias.name if alias.asname else alias.name.partition(".")[0]
-                own = self.index.own(module, self.package)
-                state.bind(alias.asname or module, self._module_kind(module), line, "" if own else module)
-            return state
-        if node.module == "__future__":
-            return state
-        base = self._resolve(node)
-        if base is None:
-            return None  # beyond the top-level package: an ImportError
-        own = self.index.own(base, self.package)
-        if base:
-            self._imports(base, node, state)
-        for alias in node.names:
-            if state.preloaded and not self.class_depth:
-                return state
-            full = f"{base}.{alias.name}"
-            if alias.name == "*":
-                self._star(base, own, node, state)
-                continue
-            if not own:
-                kind = _Kind.MACHINERY if base.partition(".")[0] in MACHINERY_MODULES else _Kind.SAFE
-                state.bind(alias.asname or alias.name, kind, line, full)
-                continue
-            if full == self.target and not self.class_depth:
-                # `from . import _distributor_init` imports nothing if the package already has that name
-                if state.shadow_line or state.getattr_line:
-                    why = "binds the name _distributor_init" if state.shadow_line else "defines __getattr__"
-                    message = (
-                        f"{self.path} line {line} imports _distributor_init after line "
-                        f"{state.shadow_line or state.getattr_line} {why}, so that import may find the name "
-                        "and load nothing; import it before (libwrap repair adds it at the top)"
-                    )
-                    raise _Unproven(node, "", message)
-                state.preloaded = True
-                state.env[alias.asname or alias.name] = _Kind.CODE
-                continue
-            if full in self.index.modules or not self.index.known or full == self.target:
-                self._imports(full, node, state)
-                kind = _Kind.CODE
-            else:
-                # a name in BASE; when BASE is this very package, its __getattr__ (PEP 562) answers
-                if base == self.module and self.defines_getattr:
-                    raise _Unproven(
-                        node, f"imports {alias.name}, no module of {base}, through its __getattr__ (PEP 562)"
-                    )
-                kind = (
-                    state.env.get(alias.name, _Kind.CODE)
-                    if base == self.module
-                    else self.index.exports(base).get(alias.name, _Kind.CODE)
-                )
-            state.bind(alias.asname or alias.name, max(kind, _Kind.DATA), line)
-        return state
-
-    def _module_kind(self, name: str) -> _Kind:
-        if self.index.own(name, self.package):
-            return _Kind.CODE
-        return _Kind.MACHINERY if name.partition(".")[0] in MACHINERY_MODULES else _Kind.SAFE
-
-    def _star(self, base: str, own: bool, node: ast.stmt, state: _State) -> None:
-        if not own:
-            if base.partition(".")[0] in MACHINERY_MODULES:
-                raise _Unproven(node, f"imports * from {base}")
-            state.default = max(state.default, _Kind.DATA)
-            return
-        entry = self.index.modules.get(base)
-        if entry is not None and entry[1]:
-            # a package's __all__ may name its submodules, which * then imports
-            for name in self.index.modules:
-                if name.startswith(f"{base}."):
-                    problem = self.index.problem(name)
-                    if problem is not None:
-                        raise _Unproven(node, f"imports * from {base}, which may import {name}{problem}")
-        state.default = max(state.default, _Kind.CODE)
-
-    def _assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, state: _State) -> _State:
-        if isinstance(node, ast.AnnAssign):
-            self._expr(node.annotation, state)
-            if node.value is None:
-                return state
-        kind = self._expr(node.value, state)
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        for target in targets:
-            self._target(target, kind, state)
-        return state
-
-    def _target(self, target: ast.expr, kind: _Kind, state: _State, *, deleting: bool = False) -> None:
-        """Bind the assignment target TARGET to a value of KIND; a store into another object may not
-        carry the wheel's code (foreign code could run it) or replace what the preload relies on."""
-        if isinstance(target, ast.Name):
-            if not deleting:
-                state.bind(target.id, kind, target.lineno)
-            return
-        if isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                self._target(element, kind, state, deleting=deleting)
-            return
-        if isinstance(target, ast.Starred):
-            self._target(target.value, kind, state, deleting=deleting)
-            return
-        if isinstance(target, ast.Attribute):
-            self._expr(target.value, state)
-            if target.attr in (DISTRIBUTOR_INIT, "__getattr__", "__class__", "__path__"):
-                raise _Unproven(target, f"sets {_text(target)}")
-        elif isinstance(target, ast.Subscript):
-            self._expr(target.value, state)
-            self._expr(target.slice, state)
-        if kind >= _Kind.CODE:
-            raise _Unproven(target, f"stores code of this wheel in {_text(target)}, where other code may run it,")
-
-    def _definition(self, decorators: list[ast.expr], bases: list[ast.expr], state: _State) -> None:
-        for decorator in decorators:
-            if self._callee(decorator, state) >= _Kind.CODE:
-                raise _Unproven(decorator, f"decorates with {_text(decorator)}, code of this wheel,")
-        for base in bases:
-            self._handed(base, state, "derives a class from")
-
-    def _class(self, node: ast.ClassDef, state: _State) -> _State | None:
-        self._definition(node.decorator_list, [*node.bases, *(k.value for k in node.keywords)], state)
-        # the body runs now, but an import of _distributor_init in it is no preload the package can count on
-        self.class_depth += 1
-        try:
-            inner = self._body(node.body, state.copy())
-        finally:
-            self.class_depth -= 1
-        if inner is None:
-            return None
-        merged = _join(state, dataclasses.replace(inner, preloaded=state.preloaded))
-        assert merged is not None
-        merged.bind(node.name, _Kind.CODE, node.lineno)
-        return merged
-
-    def _loop(self, node: ast.For | ast.AsyncFor | ast.While, state: _State) -> _State | None:
-        if isinstance(node, ast.While):
-            self._expr(node.test, state)
-        else:
-            self._handed(node.iter, state, "iterates over")
-            self._target(node.target, _Kind.DATA, state)
-        # the body may run no time or many: follow it twice, the second time with what the first bound
-        first = self._body(node.body, state.copy())
-        again = self._body(node.body, _join(state, first) or state.copy())
-        after = _join(state, first, again)
-        assert after is not None
-        return _join(after, self._body(node.orelse, after.copy()))
-
-    def _try(self, node: ast.stmt, state: _State) -> _State | None:
-        body_out = self._body(getattr(node, "body", []), state.copy())
-        # a handler runs from wherever the body failed: with the preload as before the try, any binding made
-        entry = state.copy()
-        for name, kind in state.worst.items():
-            entry.env[name] = max(kind, entry.env.get(name, _Kind.SAFE))
-        entry.default = max(entry.default, body_out.default if body_out else entry.default)
-        outs: list[_State | None] = []
-        for handler in getattr(node, "handlers", []):
-            self._expr(handler.type, entry)
-            inner = entry.copy()
-            if handler.name:
-                inner.bind(handler.name, _Kind.DATA, handler.lineno)
-            outs.append(self._body(handler.body, inner))
-        orelse = self._body(getattr(node, "orelse", []), body_out.copy()) if body_out is not None else None
-        normal = _join(orelse, *outs)
-        final = getattr(node, "finalbody", [])
-        if final:
-            self._body(final, entry.copy())  # on the paths that raise through it
-            return self._body(final, normal) if normal is not None else None
-        return normal
-
-    def _match(self, node: ast.stmt, state: _State) -> _State | None:
-        self._expr(getattr(node, "subject", None), state)
-        outs: list[_State | None] = [state]  # no case may match
-        for case in getattr(node, "cases", []):
-            inner = state.copy()
-            for part in ast.walk(case.pattern):
-                if type(part).__name__ == "MatchClass":
-                    self._handed(part.cls, inner, "matches against")  # type: ignore[attr-defined]
-                elif type(part).__name__ == "MatchValue":
-                    self._expr(part.value, inner)  # type: ignore[attr-defined]
-                for name in (getattr(part, "name", None), getattr(part, "rest", None)):
-                    if isinstance(name, str):
-                        inner.bind(name, _Kind.DATA, node.lineno)
-            self._expr(case.guard, inner)
-            outs.append(self._body(case.body, inner))
-        return _join(*outs)
-
-    # expressions
-
-    def _truth(self, test: ast.expr, state: _State) -> bool | None:
-        """The value of an ``if`` test known without running it: constants, typing.TYPE_CHECKING."""
-        if isinstance(test, ast.Constant):
-            return bool(test.value)
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            inner = self._truth(test.operand, state)
-            return None if inner is None else not inner
-        origins = ("typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING")
-        if isinstance(test, ast.Name) and state.origin.get(test.id) in origins:
-            return False
-        if (
-            isinstance(test, ast.Attribute)
-            and isinstance(test.value, ast.Name)
-            and f"{state.origin.get(test.value.id)}.{test.attr}" in origins
-        ):
-            return False
-        return None
-
-    def _suppresses(self, node: ast.expr, state: _State) -> bool:
-        """Whether a context manager may swallow what its body raises: contextlib.suppress, or an object
-        made elsewhere (only a call names what the manager is)."""
-        if not isinstance(node, ast.Call):
-            return True
-        func = node.func
-        if isinstance(func, ast.Name):
-            name = state.origin.get(func.id) or func.id
-        elif isinstance(func, ast.Attribute):
-            name = func.attr
-        else:
-            return True
-        return name.rpartition(".")[2] == "suppress"
-
-    def _lookup(self, name: str, state: _State, scope: Mapping[str, _Kind]) -> _Kind:
-        if name in scope:
-            return scope[name]
-        if name in state.env:
-            return state.env[name]
-        return _Kind.MACHINERY if name in MACHINERY_NAMES else state.default
-
-    def _callee(self, node: ast.expr, state: _State, scope: Mapping[str, _Kind] = {}) -> _Kind:
-        """The kind of what a call calls; touching the machinery to get it is 'calls X'."""
-        try:
-            return self._expr(node, state, scope)
-        except _Unproven as exc:
-            if exc.line == getattr(node, "lineno", -1) and exc.what.startswith("uses "):
-                raise _Unproven(node, f"calls {_text(node)}") from None
-            raise
-
-    def _handed(self, node: ast.expr, state: _State, how: str, scope: Mapping[str, _Kind] = {}) -> None:
-        """NODE is given to code that may run it: it may not be the wheel's code."""
-        if self._expr(node, state, scope) >= _Kind.CODE:
-            raise _Unproven(node, f"{how} {_text(node)}, code of this wheel,")
-
-    def _expr(self, node: ast.expr | None, state: _State, scope: Mapping[str, _Kind] = {}) -> _Kind:
-        """The kind of NODE's value; _Unproven if evaluating it may load an extension (or reach what could)."""
-        if node is None:
-            return _Kind.DATA
-        if isinstance(node, ast.Constant):
-            value = node.value
-            if isinstance(value, str) and (
-                value in MACHINERY_ATTRIBUTES
-                or (value in MACHINERY_NAMES and value.startswith("__"))
-                or (_DOTTED.fullmatch(value) and self.index.own(value, self.package))
-            ):
-                raise _Unproven(node, f"names {value!r}")
-            return _Kind.DATA
-        if isinstance(node, ast.Name):
-            kind = self._lookup(node.id, state, scope)
-            if kind == _Kind.MACHINERY:
-                raise _Unproven(node, f"uses {node.id}")
-            return kind
-        if isinstance(node, ast.Attribute):
-            kind = self._expr(node.value, state, scope)
-            dunder = node.attr.startswith("__") and node.attr.endswith("__")
-            if node.attr in MACHINERY_ATTRIBUTES or (dunder and node.attr not in PLAIN_DUNDERS):
-                raise _Unproven(node, f"uses {_text(node)}")
-            return kind
-        if isinstance(node, ast.Call):
-            callee = self._callee(node.func, state, scope)
-            if callee >= _Kind.CODE:
-                raise _Unproven(node, f"calls {_text(node.func)}, code of this wheel,")
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                self._handed(arg, state, f"hands to {_text(node.func)}", scope)
-            return _Kind.DATA
-        if isinstance(node, ast.Lambda):
-            inner = dict(scope)
-            args = node.args
-            for param in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                if param is not None:
-                    inner[param.arg] = _Kind.DATA
-            for default in [*args.defaults, *args.kw_defaults]:
-                self._expr(default, state, scope)
-            self._expr(node.body, state, inner)  # it may run whenever it is called
-            return _Kind.DATA
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            inner = dict(scope)
-            for generator in node.generators:
-                self._handed(generator.iter, state, "iterates over", inner)
-                for name in ast.walk(generator.target):
-                    if isinstance(name, ast.Name):
-                        inner[name.id] = _Kind.DATA
-                for condition in generator.ifs:
-                    self._expr(condition, state, inner)
-            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-            return max((self._expr(part, state, inner) for part in parts), default=_Kind.DATA)
-        if isinstance(node, ast.NamedExpr):
-            kind = self._expr(node.value, state, scope)
-            state.bind(node.target.id, kind, node.lineno)
-            return kind
-        if isinstance(node, ast.Subscript):
-            kind = self._expr(node.value, state, scope)
-            self._expr(node.slice, state, scope)
-            return max(kind, _Kind.DATA)
-        # anything else (operators, containers, f-strings): its parts; a container holds what they hold
-        kinds = [self._expr(child, state, scope) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
-        holds = max(kinds, default=_Kind.DATA)
-        passes_on = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Starred, ast.IfExp, ast.BoolOp)
-        return holds if isinstance(node, passes_on) and holds >= _Kind.CODE else _Kind.DATA
-
-
-def loads_no_extension(files: Mapping[str, str | None]) -> Callable[[str], bool]:
-    """Whether importing the wheel's module NAME provably loads none of the extension modules in FILES
-    (see package_files): by the rules of preload_unproven, applied to that module's code. A name that
-    is no module in FILES (a function imported from a module, a module of another package) loads none."""
-    index = _ModuleIndex(files)
-    return lambda name: index.problem(name) is None
-
-
-def _preload_site(tree: ast.Module, package: str) -> tuple[int, str] | None:
-    """The first import of PACKAGE's _distributor_init anywhere in TREE and the innermost construct that
-    keeps it from running on every path; None if there is none."""
-    target = f"{package}.{DISTRIBUTOR_INIT}"
-    found: list[tuple[int, str]] = []
-
-    def imports_it(node: ast.AST) -> bool:
-        if isinstance(node, ast.Import):
-            return any(alias.name == target for alias in node.names)
-        if isinstance(node, ast.ImportFrom):
-            if node.level == 0:
-                base = node.module or ""
-            elif node.level == 1:  # in the package's __init__.py, `.` is the package
-                base = f"{package}.{node.module}" if node.module else package
-            else:
-                base = ""
-            return base == target or (base == package and any(a.name == DISTRIBUTOR_INIT for a in node.names))
-        return False
-
-    def context(node: ast.AST, field: str, outer: str) -> str:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return "inside a function"
-        if isinstance(node, ast.ClassDef):
-            return "inside a class body"
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            return "inside a loop" if field == "body" else "in a loop's else"
-        if isinstance(node, ast.If):
-            dead = _static_truth(node.test) is (field == "orelse")
-            return "in a branch that never runs" if dead else "in one branch of an if"
-        if isinstance(node, ast.ExceptHandler):
-            return "in an except handler"
-        if isinstance(node, (ast.With, ast.AsyncWith)):
-            return "inside a with that may swallow its failure"
-        if type(node).__name__ in ("Try", "TryStar"):
-            if field in ("body", "orelse"):
-                return "inside a try whose except lets the module go on without it"
-            return outer
-        if type(node).__name__ == "match_case":
-            return "in one case of a match"
-        return outer
-
-    def visit(node: ast.AST, outer: str) -> None:
-        for field, value in ast.iter_fields(node):
-            for child in value if isinstance(value, list) else [value]:
-                if not isinstance(child, ast.AST):
-                    continue
-                inner = context(node, field, outer)
-                if isinstance(child, ast.stmt) and imports_it(child):
-                    found.append((child.lineno, inner))
-                visit(child, inner)
-
-    visit(tree, "on some paths only")
-    return min(found) if found else None
-
-
-def preload_unproven(init_source: str, package: str, files: Mapping[str, str | None] | None = None) -> str | None:
-    """Why nothing proves that PACKAGE's ``__init__.py`` (INIT_SOURCE) imports ``_distributor_init`` on
-    every path that completes, before anything that could load one of the wheel's extension modules
-    (FILES, see package_files: without them, every own module counts as one); None when it is proven.
-
-    Before the preload only what provably loads no extension may run: docstrings, ``__future__`` and
-    other distributions' imports, imports of the wheel's own modules that are proven the same way,
-    assignments, definitions, and calls of other distributions' code. The import system, dynamic code
-    and library loaders (importlib, __import__, exec, getattr, ctypes...) may not be touched, the
-    wheel's own functions and classes may not run or be handed to code that could run them, and a
-    ``from . import name`` that is no module may not meet a module ``__getattr__``. The preload counts
-    where it runs on every path: at the top level, in both branches of an ``if``, in a ``with`` that
-    cannot swallow its failure, in a ``try`` whose handlers all raise; not in a function, a class
-    body, a loop or one branch. Trusted: other distributions' code, and names computed at run time."""
-    path = f"{package}/__init__.py"
-    tree = _parse(init_source)
-    if tree is None:
-        return f"{path} is not valid Python, so the package cannot be imported; fix it and rebuild the wheel"
-    site = _preload_site(tree, package)
-    try:
-        state = _Prover(_ModuleIndex(files), package, True, path, tree).run()
-    except _Unproven as exc:
-        if exc.message:
-            return exc.message
-        hint = f" (line {site[0]} imports it only {site[1]})" if site and site[0] <= exc.line else ""
-        return (
-            f"{path} line {exc.line} {exc.what} before _distributor_init{hint}, "
-            f"so nothing proves the providers load first; {_FIX_MOVE}"
-        )
-    if state is None or state.preloaded:
-        return None  # it imports the preload on every path that completes (or none completes)
-    if site is None:
-        return (
-            f"{path} never imports _distributor_init, so nothing loads the providers first; "
-            "add `from . import _distributor_init` at its top (libwrap repair does)"
-        )
-    return (
-        f"{path} line {site[0]} imports _distributor_init only {site[1]}, "
-        f"so nothing proves the providers load first; {_FIX_TOP}"
-    )
 
 
 def imports_distributor_init_first(

@@ -83,6 +83,9 @@ def helpers() -> str:
 def call_lines(provider: Provider) -> list[str]:
     """The lines of ``_distributor_init.py`` that load PROVIDER and check its version clauses."""
     checks = clauses(provider.requirement)
+    if provider.preload and provider.loader:
+        args = (provider.preload, provider.loader, provider.distribution, provider.requirement, checks)
+        return [f"_call{python_literal(args)}"]
     if provider.preload:
         return [f"_import{python_literal((provider.preload, provider.distribution, provider.requirement, checks))}"]
     return [

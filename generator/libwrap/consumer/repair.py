@@ -53,12 +53,15 @@ from ..wheelfile import Wheel, read_wheel, write_wheel
 from .analysis import (
     Needs,
     analyse,
+    declare_fix,
     declared_distributions,
+    declared_requirements,
+    loaded_by,
     provider_packages,
+    requirement_problem,
     search_path_problems,
     shimmed_name,
     top_level_extension,
-    top_package,
 )
 from .imports import ensure_init_imports, package_files
 from .preload import SHIM_MARKER, render_distributor_init, render_shim
@@ -110,6 +113,9 @@ class RepairReport:
     size_before: int
     size_after: int
     replaced: bool  # a wheel of that name was there and is replaced, as auditwheel and pip wheel do
+    verified: tuple[str, ...] = ()  # Requires-Dist lines the wheel declared, each within its provider's range
+    dynamic: bool = False  # METADATA marks Requires-Dist Dynamic, because repair changed it
+    generator: str = ""  # what built the wheel (its WHEEL file's Generator), for the advice on declaring
 
 
 @dataclasses.dataclass
@@ -132,6 +138,7 @@ class _Written:
     requirements: list[str]
     preloads: list[str]
     replaced: bool
+    dynamic: bool
 
 
 def repair(
@@ -145,6 +152,7 @@ def repair(
     size = wheel.stat().st_size
     patchelf = require_tool("patchelf", "let auditwheel rewrite the wheel's libraries")
     plan = _plan(analyse(original, index))
+    verified = _verified(original, plan.needs)
     # every edit once on a copy first, so a file it cannot make (not UTF-8, not Python) stops us here
     trial = Wheel(original.path, dict(original.members))
     _add_preloads(trial, plan.by_package)
@@ -176,18 +184,31 @@ def repair(
         size_before=size,
         size_after=output.stat().st_size,
         replaced=done.replaced,
+        verified=tuple(verified),
+        dynamic=done.dynamic,
+        generator=original.generator,
     )
 
 
+def _verified(wheel: Wheel, needs: Needs) -> list[str]:
+    """The Requires-Dist lines WHEEL already declares for its providers, each checked against the
+    provider's range (it must admit the release the wheel was built against and ask for nothing
+    outside the range: analysis.requirement_problem); a UsageError naming the line and the range to
+    declare instead, before anything runs. What the build declared stays: repair adds only what is missing."""
+    declared = declared_requirements(wheel)
+    lines = []
+    for provider in {p.key: p for p in needs.provided.values()}.values():
+        for line in declared.get(provider.key, []):
+            problem = requirement_problem(line, provider)
+            if problem is not None:
+                msg = f"{wheel.path.name} declares Requires-Dist: {line}, {problem}; {declare_fix(provider)}"
+                raise UsageError(msg)
+            lines.append(line)
+    return lines
+
+
 def _plan(needs: Needs) -> _Plan:
-    by_package: dict[str, list[Provider]] = {}
-    shims: dict[str, list[Provider]] = {}
-    for soname, provider in needs.provided.items():
-        for member in needs.users[soname]:
-            package = top_package(member)
-            providers = shims.setdefault(member, []) if package is None else by_package.setdefault(package, [])
-            if provider not in providers:
-                providers.append(provider)
+    by_package, shims = loaded_by(needs)
     return _Plan(needs, by_package, shims, provider_packages(needs.provided.values()))
 
 
@@ -200,6 +221,10 @@ def _edit_and_write(repaired: Wheel, tree: Path, plan: _Plan, wheel_dir: Path, p
         if provider.key not in declared:
             repaired.add_requirement(provider.requirement)
             requirements.append(provider.requirement)
+    # The core metadata spec (Dynamic, clarified August 2025, packaging.python.org 083e986): "It is
+    # advisable, but not required, that tools which modify wheel metadata add the modified fields to the
+    # generated wheel's Dynamic field" -- the sdist it came from does not say what this wheel now requires.
+    dynamic = bool(requirements) and repaired.mark_dynamic("Requires-Dist")
     preloads = _add_preloads(repaired, plan.by_package) + _add_shims(repaired, plan.shims)
     out = wheel_dir / repaired.path.name
     if out.is_dir():
@@ -207,7 +232,7 @@ def _edit_and_write(repaired: Wheel, tree: Path, plan: _Plan, wheel_dir: Path, p
         raise UsageError(msg)
     replaced = out.exists()
     write_wheel(repaired, out)
-    return _Written(out, frozenset(repaired.members), dropped, requirements, preloads, replaced)
+    return _Written(out, frozenset(repaired.members), dropped, requirements, preloads, replaced, dynamic)
 
 
 def _libraries(needs: Needs, members: frozenset[str]) -> Iterator[Library]:

@@ -3,18 +3,22 @@
 ``libwrap repair`` and a provider's ``write_distributor_init()`` copy this file's text from the marker
 line on, byte for byte, into a consumer's ``_distributor_init.py`` (``libwrap.consumer.preload``),
 then add one call per provider below it: ``_import(module, distribution, requirement, clauses)`` for a
-provider whose import loads its libraries, ``_load_by_path(distribution, soname, requirement,
-clauses)`` for one that does not; CLAUSES are the requirement as release comparisons
+provider whose import loads its libraries, ``_call(module, loader, distribution, requirement, clauses)``
+for one whose function does (RAPIDS' ``libucx.load_library()``, which honours its own
+``RAPIDS_LIBUCX_PREFER_SYSTEM_LIBRARY``), ``_load_by_path(distribution, soname, requirement, clauses)``
+for one with no code (the ``nvidia-*`` wheels); CLAUSES are the requirement as release comparisons
 (``libwrap.versions.clauses``), so no ``packaging`` is needed at import.
 
 The marker names the helpers' calling convention: a file that has it gets only the calls it lacks, so
-what a helper takes changes only with a new marker (``helpers v3``). The code below the marker runs in
-every consumer, in that consumer's module: Python 3.9 and later, the standard library only, names with
-a leading underscore, no ``__future__`` import (it follows whatever the file already holds; for the
-same reason this module has no ``__all__``), and annotations that Python 3.9 can evaluate.
+what the helpers are changes only with a new marker (v3 added ``_call``: a file with v2 helpers gets the
+v3 block appended, and its own calls keep running with the definitions above them). The code below the
+marker runs in every consumer, in that consumer's module: Python 3.9 and later, the standard library
+only, names with a leading underscore, no ``__future__`` import (it follows whatever the file already
+holds; for the same reason this module has no ``__all__``), and annotations that Python 3.9 can
+evaluate.
 """
 
-# libwrap: load providers (helpers v2: requirement, version clauses)
+# libwrap: load providers (helpers v3: requirement, version clauses, _call)
 import operator as _operator
 import os as _os
 
@@ -58,7 +62,10 @@ def _check(distribution: str, version: str, requirement: str, clauses: tuple[tup
             raise ImportError(msg)
 
 
-def _import(module: str, distribution: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]) -> None:
+def _import(
+    module: str, distribution: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]
+) -> object:
+    """For providers whose import loads their libraries: import MODULE, check its version; returns it."""
     import importlib
 
     try:
@@ -76,6 +83,19 @@ def _import(module: str, distribution: str, requirement: str, clauses: tuple[tup
     _check(distribution, str(version), requirement, clauses)
     # libwrap providers can name themselves should an extension here need a symbol they lack
     getattr(loaded, "explain_missing_symbols", lambda *_: None)(_consumer(), requirement)
+    return loaded
+
+
+def _call(
+    module: str, loader: str, distribution: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]
+) -> None:
+    """For providers whose own function loads their libraries (and chooses the wheel's or the system's
+    copy): import MODULE, check its version, call MODULE.LOADER()."""
+    load = getattr(_import(module, distribution, requirement, clauses), loader, None)
+    if not callable(load):
+        msg = f"{distribution} has no {module}.{loader}() to load its libraries; install a matching one: pip install '{requirement}'"
+        raise ImportError(msg)  # noqa: TRY004  (an import that cannot complete, as the others)
+    load()
 
 
 def _load_by_path(

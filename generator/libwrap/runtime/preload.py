@@ -13,7 +13,7 @@ from __future__ import annotations
 __all__ = ["merge"]
 
 #: The line the helpers start with; it names their calling convention (see distributor_init.py).
-MARKER = "# libwrap: load providers (helpers v2: requirement, version clauses)"
+MARKER = "# libwrap: load providers (helpers v3: requirement, version clauses, _call)"
 #: The docstring of a ``_distributor_init.py`` written from nothing.
 HEADER = '''"""Load the shared libraries this package's extensions link to, from the packages that provide them.
 

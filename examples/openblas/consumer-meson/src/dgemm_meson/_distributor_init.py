@@ -4,7 +4,7 @@ Written by libwrap (`libwrap repair` or a provider's write_distributor_init()): 
 __init__.py, before any extension module.
 """
 
-# libwrap: load providers (helpers v2: requirement, version clauses)
+# libwrap: load providers (helpers v3: requirement, version clauses, _call)
 import operator as _operator
 import os as _os
 
@@ -48,7 +48,10 @@ def _check(distribution: str, version: str, requirement: str, clauses: tuple[tup
             raise ImportError(msg)
 
 
-def _import(module: str, distribution: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]) -> None:
+def _import(
+    module: str, distribution: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]
+) -> object:
+    """For providers whose import loads their libraries: import MODULE, check its version; returns it."""
     import importlib
 
     try:
@@ -66,6 +69,19 @@ def _import(module: str, distribution: str, requirement: str, clauses: tuple[tup
     _check(distribution, str(version), requirement, clauses)
     # libwrap providers can name themselves should an extension here need a symbol they lack
     getattr(loaded, "explain_missing_symbols", lambda *_: None)(_consumer(), requirement)
+    return loaded
+
+
+def _call(
+    module: str, loader: str, distribution: str, requirement: str, clauses: tuple[tuple[str, tuple[int, ...]], ...]
+) -> None:
+    """For providers whose own function loads their libraries (and chooses the wheel's or the system's
+    copy): import MODULE, check its version, call MODULE.LOADER()."""
+    load = getattr(_import(module, distribution, requirement, clauses), loader, None)
+    if not callable(load):
+        msg = f"{distribution} has no {module}.{loader}() to load its libraries; install a matching one: pip install '{requirement}'"
+        raise ImportError(msg)  # noqa: TRY004  (an import that cannot complete, as the others)
+    load()
 
 
 def _load_by_path(
