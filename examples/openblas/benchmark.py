@@ -41,7 +41,12 @@ NUMPY, SCIPY = "numpy==2.4.6", "scipy==1.17.1"
 
 
 def sh(*cmd: str | Path, env: dict[str, str] | None = None) -> str:
-    return subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True, env=env).stdout
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:  # the command's own words, not only its exit status
+        sys.exit(
+            f"benchmark: {' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
+        )
+    return proc.stdout
 
 
 def python_in(paths: list[Path], code: str, *args: str, extra_env: dict[str, str] | None = None) -> str:

@@ -80,7 +80,7 @@ else
       target=$(grep -qw avx2 /proc/cpuinfo && echo HASWELL || echo PRESCOTT)
     fi
     extra="-DDYNAMIC_ARCH=OFF${target:+;-DTARGET=$target}${extra:+;$extra}"
-    kernels="one kernel set, ${target:-the preset's baseline}; ALL_CPUS=1 builds the preset's five"
+    kernels="one kernel set, ${target:-the baseline the preset names}; ALL_CPUS=1 builds the preset's five"
   fi
   step "1. provider wheel (OpenBLAS from ${source:-the preset URL}, $kernels)"
   defines=(-Cbuild-dir="$work/provider-build")

@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from .archives import ARCHIVES
 from .errors import UsageError
+from .runtime import provider as _runtime_provider
 from .versions import abi_upper_bound, admits, cmake_compatibility, compatible_requirement, satisfiable
 
 __all__ = [
@@ -47,23 +48,9 @@ INIT_RETURNS = ("void", "int", "str")
 #: Any of these makes a source buildable with --build autotools (configure.ac through autoreconf).
 AUTOTOOLS_FILES = ("configure", "configure.ac", "configure.in")
 
-#: What a provider package exports besides its init result (the template's __all__ and helpers).
-PUBLIC_API = (
-    "explain_missing_symbols",
-    "get_cflags",
-    "get_cmake_dir",
-    "get_include_dir",
-    "get_ldflags",
-    "get_lib_dir",
-    "get_library",
-    "get_library_path",
-    "get_pkgconfig_dir",
-    "get_requirement",
-    "get_sonames",
-    "info",
-    "version_info",
-    "write_distributor_init",
-)
+#: What a provider package exports besides its init result: the runtime's helpers (libwrap.runtime.provider),
+#: without load() and main(), which its __init__.py and __main__.py call.
+PUBLIC_API = tuple(name for name in _runtime_provider.__all__ if name not in ("load", "main"))
 
 # Import names that would shadow something users need, beyond keywords and the stdlib.
 RESERVED_NAMES = frozenset({"libwrap", "lib", "include", "test", "tests", "src", "build", "dist", "setup", "site"})

@@ -155,6 +155,18 @@ def build_env(factory: pytest.TempPathFactory, key: str) -> BuildEnv:
     return BuildEnv(shared_build(factory, key, build))
 
 
+def build_env_with(factory: pytest.TempPathFactory, key: str, wheel: Path) -> BuildEnv:
+    """build_env KEY with WHEEL installed in it, once per run, as a user's pip install would."""
+    env = build_env(factory, key)
+
+    def install(_directory: Path) -> Path:
+        env.install(wheel)
+        return wheel
+
+    shared_build(factory, f"{key}-{wheel.name.split('-')[0]}", install)
+    return env
+
+
 def libyaml_wheel(factory: pytest.TempPathFactory) -> Path:
     """libyaml 0.2.5, Debian's git snapshot (only configure.ac): autoreconf runs first."""
     return provider_wheel(factory, "libyaml", LIBYAML)
@@ -218,15 +230,7 @@ def libzlib_wheel(factory: pytest.TempPathFactory) -> Path:
 
 def xml_env(factory: pytest.TempPathFactory) -> BuildEnv:
     """The environment the libxml2 chain builds in: libzlib, then each provider as it is built."""
-    env = build_env(factory, "xml-env")
-    provider = libzlib_wheel(factory)
-
-    def install(_directory: Path) -> Path:
-        env.install(provider)
-        return provider
-
-    shared_build(factory, "xml-env-libzlib", install)
-    return env
+    return build_env_with(factory, "xml-env", libzlib_wheel(factory))
 
 
 def _chain_wheel(factory: pytest.TempPathFactory, name: str, source: Source) -> Path:

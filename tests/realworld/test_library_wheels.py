@@ -22,11 +22,10 @@ from ..helpers import (
     python_with,
     requires_dist,
     sdist_metadata,
-    shared_build,
     unpack_sdist,
     wheel_metadata,
 )
-from .builds import BuildEnv, build_env, libucx_wheel
+from .builds import BuildEnv, build_env_with, libucx_wheel
 
 pytestmark = [pytest.mark.slow, pytest.mark.realworld]
 
@@ -75,15 +74,7 @@ def test_check_names_each_line_libucx_must_fix(tmp_path_factory: pytest.TempPath
 
 def ucx_env(factory: pytest.TempPathFactory) -> BuildEnv:
     """A build environment holding libucx-cu12, as a user's would (pip install libucx-cu12)."""
-    env = build_env(factory, "ucx-env")
-    wheel = libucx_wheel(factory)
-
-    def install(_directory: Path) -> Path:
-        env.install(wheel)
-        return wheel
-
-    shared_build(factory, "ucx-env-libucx", install)
-    return env
+    return build_env_with(factory, "ucx-env", libucx_wheel(factory))
 
 
 def test_a_consumer_of_libucx_from_its_sdist_to_its_own_tests(
