@@ -14,7 +14,7 @@ once per WORK directory; a second run reuses them. From the repository root, aft
 
     .venv/bin/python examples/consumers/consumers_benchmark.py > examples/consumers/BENCHMARK.md
 
-SUITES=0 leaves out the suites (4.; the real-world test layer runs them on the same builds), and WORK
+SUITES=0 leaves out the suites (4.; the real-world test layer runs them on builds made the same way), and WORK
 may be a test run's own directory (``/tmp/pytest-of-$USER/pytest-N``): its shared builds are reused.
 """
 
@@ -205,7 +205,9 @@ def measure() -> tuple[list[str], list[str]]:
         ]
         rows.append(row("cffi's suite (serial)", results[0], f"PyPI wheel: {results[1]}", ""))
     else:
-        notes.append("the suites were not run (SUITES=0); the real-world test layer runs them on the same builds")
+        notes.append(
+            "the suites were not run (SUITES=0); the real-world test layer runs them on builds made the same way"
+        )
 
     notes += [
         f"lxml: {lxml_raw.name} ({lxml_raw.stat().st_size:,} B as built) -> {lxml['libwrap'][1].name}; grafted by auditwheel: "

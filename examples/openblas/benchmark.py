@@ -4,7 +4,8 @@ Run after ``run.sh`` (it reuses the provider wheel, NumPy, SciPy and the consume
 
     WORK=build/openblas-example python examples/openblas/benchmark.py [--build-times] > examples/openblas/BENCHMARK.md
 
-``BUILD_PAIRS=N`` runs section 7's two builds N times, alternating (default 1).
+``BUILD_PAIRS=N`` runs section 7's two builds N times, alternating (default 1); ``BUILD_ARGS`` replaces
+their OpenBLAS arguments (default ``-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL``).
 
 1. consumer wheel size: repaired with ``--exclude`` (libwrap) vs grafted (plain ``auditwheel repair``);
 2. three consumers in one process: installed size and loaded OpenBLAS copies, one provider vs grafted;
@@ -226,7 +227,9 @@ CONFIGURE = "libwrap: configuring the library: "
 def build_times(tmp: Path, pairs: int) -> list[str]:
     """Section 7: OpenBLAS's own CMake build vs the provider build, same source and arguments, back to back.
 
-    One configuration (``TARGET=HASWELL``, no DYNAMIC_ARCH). The provider build prints the ``cmake``
+    One configuration (``TARGET=HASWELL``, no DYNAMIC_ARCH; BUILD_ARGS replaces it, e.g. with
+    ``;-DBUILD_WITHOUT_LAPACK=ON`` added for a shorter build, where the same fixed costs weigh
+    more: an upper bound of the overhead). The provider build prints the ``cmake``
     command it configures the library with; the plain build runs that same command (its own paths),
     then ``cmake --build`` and ``cmake --install``, after extracting the tarball itself.
     """
@@ -234,7 +237,7 @@ def build_times(tmp: Path, pairs: int) -> list[str]:
     import time
 
     source = HERE.parents[1].parent / "shared" / "sources" / "OpenBLAS-0.3.31.tar.xz"
-    extra = "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL"
+    extra = os.environ.get("BUILD_ARGS", "-DDYNAMIC_ARCH=OFF;-DTARGET=HASWELL")
     venv_bin = WORK / "venv" / "bin"
     env = {**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}
     jobs = str(os.cpu_count() or 1)
@@ -266,7 +269,7 @@ def build_times(tmp: Path, pairs: int) -> list[str]:
     ratios = sorted(p / q for p, q in zip(provider_s, plain_s))
     return [
         (
-            f"| build, OpenBLAS 0.3.31 TARGET=HASWELL, {jobs} jobs ({pairs} pair{'s' if pairs > 1 else ''}, "
+            f"| build, OpenBLAS 0.3.31 `{extra}`, {jobs} jobs ({pairs} pair{'s' if pairs > 1 else ''}, "
             f"provider first) | {statistics.median(provider_s):.0f} s (provider wheel, pip wheel --no-build-isolation) | "
             f"{statistics.median(plain_s):.0f} s (OpenBLAS's CMake, same arguments: extract, configure, build, install) | "
             f"overhead {statistics.median(ratios) - 1:+.1%} (pairs: {', '.join(f'{r - 1:+.1%}' for r in ratios)}) |"
