@@ -4,10 +4,12 @@
 # WITH_SCIPY=1, SciPy from its sdist. Each is repaired with `libwrap repair`, checked with
 # `libwrap check` and installed apart; then one process imports them all and must map one OpenBLAS.
 #
-#   ALL_CPUS=1           build OpenBLAS's kernels for every CPU family the preset lists (what it publishes)
-#                        and NumPy's SIMD loops for every CPU level (its default); this run's default builds
-#                        this machine's kernel set only (x86_64: Haswell's with AVX2, else Prescott's) and
-#                        NumPy's baseline loops only (-Dcpu-dispatch=none): the wheels then suit this machine
+#   ALL_CPUS=1           build what the preset publishes (OpenBLAS's kernels for every CPU family it lists,
+#                        and LAPACKE) and NumPy's SIMD loops for every CPU level (its default); this run's
+#                        default builds this machine's kernel set only (x86_64: Haswell's with AVX2, else
+#                        Prescott's), no LAPACKE (the C interface to LAPACK, which NumPy, SciPy and the
+#                        example consumers do not use: a third of the build's compile time) and NumPy's
+#                        baseline loops only (-Dcpu-dispatch=none): the wheels then suit this machine
 #   OPENBLAS_SOURCE      URL, tarball or directory to build from (default: OpenBLAS-0.3.31.tar.xz in
 #                        ../shared/sources when present, else the preset's upstream URL)
 #   OPENBLAS_EXTRA_ARGS  more CMake arguments for OpenBLAS, e.g. "-DTARGET=HASWELL"
@@ -69,9 +71,9 @@ if [ -n "${PROVIDER_WHEEL:-}" ]; then
   cp "$PROVIDER_WHEEL" "$work/dist/"
 else
   # The preset builds the kernels of five CPU families, for every x86_64 CPU (DYNAMIC_ARCH, as PyPI's
-  # scipy-openblas); by default this run builds one, this machine's. On x86_64 the preset's TARGET is
-  # Prescott's, the baseline every CPU runs, so the host's is named: Haswell's when it has AVX2 (elsewhere
-  # the preset's baseline).
+  # scipy-openblas), and LAPACKE; by default this run builds one kernel set, this machine's, and no
+  # LAPACKE. On x86_64 the preset's TARGET is Prescott's, the baseline every CPU runs, so the host's is
+  # named: Haswell's when it has AVX2 (elsewhere the preset's baseline).
   extra=${OPENBLAS_EXTRA_ARGS:-}
   kernels="the kernels of every CPU family the preset lists"
   if [ "${ALL_CPUS:-0}" != 1 ]; then
@@ -79,8 +81,8 @@ else
     if [ "$(uname -m)" = x86_64 ]; then
       target=$(grep -qw avx2 /proc/cpuinfo && echo HASWELL || echo PRESCOTT)
     fi
-    extra="-DDYNAMIC_ARCH=OFF${target:+;-DTARGET=$target}${extra:+;$extra}"
-    kernels="one kernel set, ${target:-the baseline the preset names}; ALL_CPUS=1 builds the preset's five"
+    extra="-DDYNAMIC_ARCH=OFF${target:+;-DTARGET=$target};-DNO_LAPACKE=ON${extra:+;$extra}"
+    kernels="one kernel set, ${target:-the baseline the preset names}, no LAPACKE; ALL_CPUS=1 builds the preset's library"
   fi
   step "1. provider wheel (OpenBLAS from ${source:-the preset URL}, $kernels)"
   defines=(-Cbuild-dir="$work/provider-build")
